@@ -1,0 +1,208 @@
+"""`trax`: the operator's command line. Every command takes --json for scripts."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from server.config import Settings
+from server.domain.scopes import ALL_SCOPES
+from server.handlers.shaping import timestamp
+from server.services.container import Services
+from server.storage import migrate
+from server.storage.models import ApiKey
+
+DEMO_ACCOUNT_NAME = "Demo account"
+
+
+@contextmanager
+def _services() -> Iterator[Services]:
+    services = Services.build(Settings.from_env())
+    try:
+        yield services
+    finally:
+        services.close()
+
+
+def _emit(as_json: bool, payload: dict[str, Any], text: str) -> None:
+    click.echo(json.dumps(payload) if as_json else text)
+
+
+def _fail(as_json: bool, message: str) -> None:
+    if as_json:
+        click.echo(json.dumps({"error": message}))
+    else:
+        click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def _key_json(key: ApiKey) -> dict[str, Any]:
+    def when(value):
+        return timestamp(value) if value else None
+
+    return {
+        "id": key.id,
+        "accountId": key.account_id,
+        "name": key.name,
+        "prefix": key.prefix,
+        "scopes": key.scopes.split(),
+        "createdAt": when(key.created_at),
+        "lastUsedAt": when(key.last_used_at),
+        "expiresAt": when(key.expires_at),
+        "revokedAt": when(key.revoked_at),
+    }
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+
+
+@click.group()
+def main() -> None:
+    """Operate a TRaX API deployment. Reads TRAX_DATABASE_URL and TRAX_KEY_HASH_SECRET."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@json_option
+def db_upgrade(as_json: bool) -> None:
+    """Apply every migration."""
+    settings = Settings.from_env()
+    migrate.upgrade(settings.database_url)
+    _emit(as_json, {"upgraded": True}, "database is at the latest migration")
+
+
+@main.group()
+def accounts() -> None:
+    """Accounts (tenants)."""
+
+
+@accounts.command("create")
+@click.option("--name", required=True)
+@json_option
+def accounts_create(name: str, as_json: bool) -> None:
+    try:
+        with _services() as services:
+            account = services.accounts.create(name)
+    except ValueError as exc:
+        _fail(as_json, str(exc))
+    _emit(as_json, {"id": account.id, "name": account.name}, account.id)
+
+
+@main.group()
+def keys() -> None:
+    """API keys."""
+
+
+@keys.command("create")
+@click.option("--account", "account_id", required=True)
+@click.option("--name", required=True)
+@click.option("--scope", "scopes", multiple=True, required=True, help="Repeat; or 'all'.")
+@click.option("--expires-in-days", type=int, default=None)
+@json_option
+def keys_create(
+    account_id: str, name: str, scopes: tuple[str, ...], expires_in_days: int | None, as_json: bool
+) -> None:
+    """Create a key and print its secret, once."""
+    wanted = list(ALL_SCOPES) if "all" in scopes else list(scopes)
+    try:
+        with _services() as services:
+            created = services.api_keys.create(account_id, name, wanted, expires_in_days)
+    except (ValueError, LookupError) as exc:
+        _fail(as_json, str(exc).strip("'\""))
+    payload = {**_key_json(created.key), "secret": created.secret}
+    _emit(
+        as_json,
+        payload,
+        f"{created.secret}\n(key {created.key.id}; the secret is shown once, store it now)",
+    )
+
+
+@keys.command("list")
+@click.option("--account", "account_id", required=True)
+@json_option
+def keys_list(account_id: str, as_json: bool) -> None:
+    with _services() as services:
+        listed = [_key_json(key) for key in services.api_keys.list(account_id)]
+    lines = [
+        f"{k['id']}  {k['prefix']}…  {' '.join(k['scopes'])}  created {k['createdAt']}  "
+        f"last used {k['lastUsedAt'] or 'never'}  expires {k['expiresAt'] or 'never'}  "
+        f"{'REVOKED ' + k['revokedAt'] if k['revokedAt'] else 'active'}"
+        for k in listed
+    ]
+    _emit(as_json, {"keys": listed}, "\n".join(lines) or "no keys")
+
+
+@keys.command("revoke")
+@click.argument("key_id")
+@json_option
+def keys_revoke(key_id: str, as_json: bool) -> None:
+    try:
+        with _services() as services:
+            key = services.api_keys.revoke(key_id)
+    except LookupError as exc:
+        _fail(as_json, str(exc).strip("'\""))
+    _emit(as_json, _key_json(key), f"revoked {key.id}")
+
+
+@main.group()
+def demo() -> None:
+    """The embedded demo set-up used by `make run`."""
+
+
+@demo.command("setup")
+@json_option
+def demo_setup(as_json: bool) -> None:
+    """Create a demo account and an all-scopes key the first time; print that secret once."""
+    with _services() as services:
+        _demo_setup(services, as_json)
+
+
+def _demo_setup(services: Services, as_json: bool) -> None:
+    existing = services.accounts.find_by_name(DEMO_ACCOUNT_NAME)
+    if existing is not None:
+        _emit(
+            as_json,
+            {"accountId": existing.id, "created": False},
+            f"Demo account {existing.id} exists; its key was printed when it was created.\n"
+            f"Make another with: trax keys create --account {existing.id} --name demo "
+            "--scope all",
+        )
+        return
+    account = services.accounts.create(DEMO_ACCOUNT_NAME)
+    created = services.api_keys.create(account.id, "demo", list(ALL_SCOPES))
+    _emit(
+        as_json,
+        {"accountId": account.id, "created": True, "secret": created.secret},
+        f"Demo account {account.id} with an all-scopes API key (shown once, store it now):\n\n"
+        f"    {created.secret}\n\n"
+        f'    curl -sS http://127.0.0.1:8000/v1/studios -H "Authorization: Bearer '
+        f'{created.secret}"\n',
+    )
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the API with uvicorn."""
+    import uvicorn
+
+    uvicorn.run(
+        "server.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        limit_concurrency=1000,
+        timeout_keep_alive=5,
+    )

@@ -1,0 +1,70 @@
+"""Errors the API reports. Each maps to one HTTP status and one stable `code` of the envelope."""
+
+from __future__ import annotations
+
+
+class ApiError(Exception):
+    status = 500
+    code = "internal_error"
+
+    def __init__(self, message: str, *, headers: dict[str, str] | None = None, **extra: str):
+        super().__init__(message)
+        self.message = message
+        self.headers = headers or {}
+        self.extra = extra
+
+
+class InvalidRequest(ApiError):
+    status, code = 400, "invalid_request"
+
+
+class InvalidKey(ApiError):
+    status, code = 401, "invalid_key"
+
+    def __init__(self, message: str = "The API key is missing, unknown, revoked or expired."):
+        super().__init__(message)
+
+
+class InsufficientScope(ApiError):
+    status, code = 403, "insufficient_scope"
+
+    def __init__(self, required_scope: str):
+        super().__init__(
+            f"This key lacks the '{required_scope}' scope.", requiredScope=required_scope
+        )
+
+
+class NotFound(ApiError):
+    status, code = 404, "not_found"
+
+
+class MethodNotAllowed(ApiError):
+    status, code = 405, "method_not_allowed"
+
+
+class PayloadTooLarge(ApiError):
+    status, code = 413, "payload_too_large"
+
+
+class UnsupportedMediaType(ApiError):
+    status, code = 415, "unsupported_media_type"
+
+
+class WriteDisabled(ApiError):
+    status, code = 503, "write_disabled"
+
+    def __init__(self):
+        super().__init__(
+            "Write operations are disabled on this deployment (PUBLIC_API_WRITE_ENABLED is off)."
+        )
+
+
+class ServiceUnavailable(ApiError):
+    status, code = 503, "service_unavailable"
+
+
+class InternalError(ApiError):
+    status, code = 500, "internal_error"
+
+    def __init__(self):
+        super().__init__("Something went wrong on our side. Quote the request id to support.")

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from typing import Any
+
+from server.config import Settings
+
+
+class MetaHandlers:
+    def __init__(self, settings: Settings, spec: dict[str, Any]):
+        self._settings = settings
+        self._spec = spec
+
+    def get_health(self):
+        return {"status": "ok", "writeEnabled": self._settings.write_enabled}, 200
+
+    def get_openapi_document(self):
+        return self._spec, 200

@@ -1,0 +1,111 @@
+"""The one error envelope. Every error the app can produce, whoever raises it (our services,
+connexion's validation, Starlette or Flask routing, an unexpected exception), leaves through
+`error_response`: `{"error": {"code", "message", "requestId", ...}}` with X-Request-Id."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+from connexion.exceptions import (
+    BadRequestProblem,
+    NonConformingResponse,
+    ProblemException,
+    UnsupportedMediaTypeProblem,
+)
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+
+from server.domain.errors import (
+    ApiError,
+    InternalError,
+    InvalidRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+)
+from server.http.request_id import REQUEST_ID_HEADER
+from server.http.spec import OperationIndex
+
+logger = logging.getLogger("trax.errors")
+_MAX_MESSAGE = 300
+
+
+def error_body(error: ApiError, request_id: str) -> bytes:
+    detail = {"code": error.code, "message": error.message, "requestId": request_id}
+    detail.update(error.extra)
+    return json.dumps({"error": detail}, separators=(",", ":")).encode()
+
+
+def error_response(error: ApiError, request_id: str) -> ConnexionResponse:
+    return ConnexionResponse(
+        status_code=error.status,
+        content_type="application/json",
+        body=error_body(error, request_id),
+        headers={**error.headers, REQUEST_ID_HEADER: request_id},
+    )
+
+
+def _validation_message(detail: str | None) -> str:
+    """connexion's messages carry a dump of the JSON schema after a blank line: keep the
+    sentence, drop the dump."""
+    text = (detail or "The request is invalid.").split("\n\n", 1)[0].strip()
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+
+
+class ErrorHandlers:
+    def __init__(self, operations: OperationIndex):
+        self._operations = operations
+
+    def api_error(self, request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:
+        return self._respond(request, exc)
+
+    def problem(self, request: ConnexionRequest, exc: ProblemException) -> ConnexionResponse:
+        if isinstance(exc, NonConformingResponse):
+            logger.error(
+                "response does not conform to the spec: %s",
+                exc.detail,
+                extra={"request_id": _request_id(request)},
+            )
+            return self._respond(request, InternalError())
+        if isinstance(exc, UnsupportedMediaTypeProblem):
+            return self._respond(
+                request, UnsupportedMediaType("Send the request body as application/json.")
+            )
+        if isinstance(exc, BadRequestProblem) or exc.status == 400:
+            return self._respond(request, InvalidRequest(_validation_message(exc.detail)))
+        return self._from_status(request, exc.status, exc.detail)
+
+    def http_exception(self, request: ConnexionRequest, exc: HTTPException) -> ConnexionResponse:
+        return self._from_status(request, exc.status_code, exc.detail)
+
+    def unexpected(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        logger.error(
+            "unhandled error in %s %s [request_id=%s]",
+            request.method,
+            request.url.path,
+            _request_id(request),
+            exc_info=exc,
+        )
+        return self._respond(request, InternalError())
+
+    def _from_status(self, request: ConnexionRequest, status: int, detail) -> ConnexionResponse:
+        error: ApiError
+        if status in (404, 405):
+            error = self._operations.unrouted_error(request.method, request.url.path)
+        elif status == 413:
+            error = PayloadTooLarge("The request body is too large.")
+        elif status == 415:
+            error = UnsupportedMediaType("Send the request body as application/json.")
+        elif 400 <= status < 500:
+            error = InvalidRequest(_validation_message(str(detail) if detail else None))
+        else:
+            logger.error("HTTP %s: %s [request_id=%s]", status, detail, _request_id(request))
+            error = InternalError()
+        return self._respond(request, error)
+
+    def _respond(self, request: ConnexionRequest, error: ApiError) -> ConnexionResponse:
+        return error_response(error, _request_id(request))
+
+
+def _request_id(request: ConnexionRequest) -> str:
+    return request.headers.get(REQUEST_ID_HEADER, "")

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from server.domain.errors import NotFound
+from server.domain.ids import new_id
+from server.domain.pagination import Page, PageRequest, page_from_rows
+from server.services.unit_of_work import UnitOfWorkFactory
+from server.storage.models import Studio, utcnow
+
+STUDIO_ID_PREFIX = "studio"
+
+
+class StudioService:
+    def __init__(self, unit_of_work: UnitOfWorkFactory):
+        self._uow = unit_of_work
+
+    def list(self, account_id: str, request: PageRequest) -> Page[Studio]:
+        with self._uow() as uow:
+            rows = uow.studios.page(account_id, request)
+        return page_from_rows(rows, request, lambda studio: studio.id)
+
+    def create(self, account_id: str, name: str, auto_go_live: bool) -> Studio:
+        now = utcnow()
+        studio = Studio(
+            id=new_id(STUDIO_ID_PREFIX),
+            account_id=account_id,
+            name=name,
+            auto_go_live=auto_go_live,
+            stream_state="offline",
+            created_at=now,
+            updated_at=now,
+        )
+        with self._uow() as uow:
+            uow.studios.add(studio)
+            uow.commit()
+        return studio
+
+    def get(self, account_id: str, studio_id: str) -> Studio:
+        with self._uow() as uow:
+            return self._require(uow, account_id, studio_id)
+
+    def update(
+        self,
+        account_id: str,
+        studio_id: str,
+        *,
+        name: str | None = None,
+        auto_go_live: bool | None = None,
+    ) -> Studio:
+        with self._uow() as uow:
+            studio = self._require(uow, account_id, studio_id)
+            changes = {"name": name, "auto_go_live": auto_go_live}
+            changed = False
+            for field, value in changes.items():
+                if value is not None and getattr(studio, field) != value:
+                    setattr(studio, field, value)
+                    changed = True
+            if changed:
+                studio.updated_at = utcnow()
+                uow.commit()
+            return studio
+
+    @staticmethod
+    def _require(uow, account_id: str, studio_id: str) -> Studio:
+        studio = uow.studios.get(account_id, studio_id)
+        if studio is None:
+            raise NotFound("No such studio.")
+        return studio

@@ -1,0 +1,132 @@
+"""The operator CLI, driven the way scripts drive it: --json output, one object per command."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from server.cli import main
+from tests.conftest import TEST_KEY_HASH_SECRET
+from tests.support.client import ApiClient
+
+
+@pytest.fixture
+def trax(settings, services):
+    runner = CliRunner()
+    env = {"TRAX_DATABASE_URL": settings.database_url, "TRAX_KEY_HASH_SECRET": TEST_KEY_HASH_SECRET}
+
+    def run(*args: str, expect_exit: int = 0) -> dict:
+        result = runner.invoke(main, [*args, "--json"], env=env, catch_exceptions=False)
+        assert result.exit_code == expect_exit, result.output
+        return json.loads(result.output)
+
+    return run
+
+
+def test_account_and_key_lifecycle(trax, app):
+    account = trax("accounts", "create", "--name", "Scripted")
+    assert account["id"].startswith("acct_")
+
+    key = trax(
+        "keys", "create", "--account", account["id"], "--name", "ci",
+        "--scope", "studios:read", "--scope", "studios:write", "--expires-in-days", "30",
+    )  # fmt: skip
+    assert key["secret"].startswith("sk_live_") and key["prefix"] == key["secret"][:12]
+    assert key["scopes"] == ["studios:read", "studios:write"]
+    assert key["expiresAt"] is not None
+
+    api = ApiClient(app, key["secret"])
+    assert api.post("/v1/studios", json={"name": "From CLI key"}).status_code == 201
+
+    listed = trax("keys", "list", "--account", account["id"])["keys"]
+    assert [k["id"] for k in listed] == [key["id"]]
+    assert "secret" not in listed[0] and listed[0]["lastUsedAt"] is not None
+    assert listed[0]["revokedAt"] is None
+
+    revoked = trax("keys", "revoke", key["id"])
+    assert revoked["revokedAt"] is not None
+    assert api.get("/v1/studios").status_code == 401
+
+
+def test_all_scopes_shorthand(trax):
+    account = trax("accounts", "create", "--name", "Everything")
+    key = trax("keys", "create", "--account", account["id"], "--name", "k", "--scope", "all")
+    assert "webhooks:manage" in key["scopes"] and len(key["scopes"]) == 15
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("keys", "create", "--account", "acct_nope", "--name", "k", "--scope", "studios:read"),
+        ("keys", "revoke", "key_nope"),
+        ("accounts", "create", "--name", "   "),
+    ],
+)
+def test_errors_are_reported_as_json_with_a_failing_exit(trax, args):
+    assert "error" in trax(*args, expect_exit=1)
+
+
+def test_unknown_scope_is_refused(trax):
+    account = trax("accounts", "create", "--name", "Typo")
+    result = trax(
+        "keys", "create", "--account", account["id"], "--name", "k", "--scope", "studio:read",
+        expect_exit=1,
+    )  # fmt: skip
+    assert "unknown scope" in result["error"]
+
+
+def test_demo_setup_prints_a_secret_only_the_first_time(trax, app):
+    first = trax("demo", "setup")
+    assert first["created"] is True and first["secret"].startswith("sk_live_")
+    assert ApiClient(app, first["secret"]).get("/v1/studios").status_code == 200
+    second = trax("demo", "setup")
+    assert second == {"accountId": first["accountId"], "created": False}
+
+
+def test_db_upgrade_is_idempotent(trax):
+    assert trax("db", "upgrade") == {"upgraded": True}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_serve_runs_the_api(settings, services, tmp_path):
+    port = free_port()
+    env = dict(
+        os.environ,
+        TRAX_DATABASE_URL=settings.database_url,
+        TRAX_KEY_HASH_SECRET=TEST_KEY_HASH_SECRET,
+        PUBLIC_API_WRITE_ENABLED="1",
+    )
+    trax_bin = Path(sys.executable).parent / "trax"
+    process = subprocess.Popen(
+        [trax_bin, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                response = httpx.get(f"http://127.0.0.1:{port}/v1/health")
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline, "trax serve did not come up"
+                time.sleep(0.1)
+        assert response.json() == {"status": "ok", "writeEnabled": True}
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

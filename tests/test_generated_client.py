@@ -1,0 +1,138 @@
+"""generated_client/ is the output of `make client`, is current, and works against the server."""
+
+from __future__ import annotations
+
+import filecmp
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+from trax_api_client import AuthenticatedClient, Client
+from trax_api_client.api.meta import get_health
+from trax_api_client.api.studios import create_studio, get_studio, list_studios, update_studio
+from trax_api_client.models import (
+    CreateStudioRequest,
+    Error,
+    Studio,
+    StudioList,
+    UpdateStudioRequest,
+)
+from trax_api_client.types import UNSET
+
+ROOT = Path(__file__).resolve().parents[1]
+IGNORED = {".ruff_cache", "__pycache__", "build"}
+
+
+def generate(into: Path) -> Path:
+    output = into / "generated_client"
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    subprocess.run(
+        [
+            Path(sys.executable).parent / "openapi-python-client",
+            "generate",
+            "--path", "openapi/openapi.yaml",
+            "--config", "openapi/client-config.yaml",
+            "--output-path", str(output),
+            "--meta", "setup",
+            "--overwrite",
+            "--fail-on-warning",
+        ],
+        cwd=ROOT, env=env, check=True, capture_output=True,
+    )  # fmt: skip
+    return output
+
+
+def differences(left: Path, right: Path) -> list[str]:
+    comparison = filecmp.dircmp(left, right, ignore=list(IGNORED))
+    found = []
+
+    def walk(cmp: filecmp.dircmp, prefix: str) -> None:
+        found.extend(f"{prefix}{name} (only in committed)" for name in cmp.left_only)
+        found.extend(f"{prefix}{name} (only in regenerated)" for name in cmp.right_only)
+        _, mismatch, errors = filecmp.cmpfiles(cmp.left, cmp.right, cmp.common_files, shallow=False)
+        found.extend(f"{prefix}{name} (differs)" for name in mismatch + errors)
+        for name, sub in cmp.subdirs.items():
+            if not name.endswith(".egg-info"):
+                walk(sub, f"{prefix}{name}/")
+
+    walk(comparison, "")
+    return found
+
+
+def test_committed_client_is_current(tmp_path):
+    stale = differences(ROOT / "generated_client", generate(tmp_path))
+    assert not stale, f"generated_client/ is stale; run `make client`: {stale}"
+
+
+def test_end_to_end_through_the_generated_client(live_server, tenant):
+    with Client(base_url=live_server) as anonymous:
+        assert get_health.sync(client=anonymous).status == "ok"
+    with AuthenticatedClient(base_url=live_server, token=tenant.secret, timeout=10) as client:
+        walk_the_studio_lifecycle(client)
+
+
+def walk_the_studio_lifecycle(client: AuthenticatedClient) -> None:
+    created = [
+        create_studio.sync(client=client, body=CreateStudioRequest(name=f"Show {i}"))
+        for i in range(5)
+    ]
+    assert all(isinstance(s, Studio) for s in created)
+    detailed = create_studio.sync_detailed(client=client, body=CreateStudioRequest(name="Sixth"))
+    assert detailed.status_code == 201
+    assert detailed.headers["location"] == f"/v1/studios/{detailed.parsed.id}"
+    created.append(detailed.parsed)
+
+    seen, cursor = [], UNSET
+    while True:
+        page = list_studios.sync(client=client, limit=2, cursor=cursor)
+        assert isinstance(page, StudioList)
+        seen += [s.id for s in page.data]
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert seen == [s.id for s in created]
+
+    fetched = get_studio.sync(client=client, studio_id=created[0].id)
+    assert fetched == created[0]
+
+    updated = update_studio.sync(
+        client=client, studio_id=created[0].id, body=UpdateStudioRequest(auto_go_live=True)
+    )
+    assert updated.auto_go_live is True and updated.name == "Show 0"
+
+    missing = get_studio.sync_detailed(client=client, studio_id="studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5")
+    assert missing.status_code == 404
+    assert isinstance(missing.parsed, Error)
+    assert missing.parsed.error.code == "not_found"
+    assert missing.parsed.error.request_id == missing.headers["x-request-id"]
+
+
+def test_the_x_api_key_header_works_through_the_client(live_server, tenant):
+    with AuthenticatedClient(
+        base_url=live_server, token=tenant.secret, prefix="", auth_header_name="X-API-Key"
+    ) as client:
+        assert list_studios.sync_detailed(client=client).status_code == 200
+    with AuthenticatedClient(base_url=live_server, token="sk_live_nope") as bad:
+        response = list_studios.sync_detailed(client=bad)
+    assert response.status_code == 401 and response.parsed.error.code == "invalid_key"
+
+
+def test_client_tolerates_new_fields_and_new_enum_values(live_server, tenant):
+    """Within /v1 the server may add fields and extensible-enum values (v1-contract.md):
+    a client generated today must parse such responses without error."""
+    raw = httpx.post(
+        f"{live_server}/studios",
+        json={"name": "Future"},
+        headers={"Authorization": f"Bearer {tenant.secret}"},
+    ).json()
+    future = dict(raw, streamState="paused_for_ads", viewerCount=12)
+    studio = Studio.from_dict(future)
+    assert studio.stream_state == "paused_for_ads"
+    assert studio.additional_properties == {"viewerCount": 12}
+
+    error = Error.from_dict(
+        {"error": {"code": "quota_exceeded", "message": "m", "requestId": "req_1", "x": 1}}
+    )
+    assert error.error.code == "quota_exceeded"

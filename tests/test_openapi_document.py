@@ -1,0 +1,77 @@
+"""The contract as a document: served as written, complete for reviewers, loadable by tools."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from openapi_spec_validator import validate
+
+from server.domain.scopes import ALL_SCOPES
+from server.http.spec import HTTP_METHODS, SCOPE_EXTENSION, load_spec
+
+SPEC = load_spec()
+OPERATIONS = [
+    (path, method, operation)
+    for path, item in SPEC["paths"].items()
+    for method, operation in item.items()
+    if method in HTTP_METHODS
+]
+IDS = [f"{method.upper()} {path}" for path, method, _ in OPERATIONS]
+
+
+def test_the_document_is_valid_openapi_3_0():
+    assert SPEC["openapi"] == "3.0.3"
+    validate(SPEC)
+
+
+def test_served_document_equals_the_file(anonymous):
+    response = anonymous.get("/v1/openapi.json")
+    assert response.status_code == 200
+    assert response.json() == SPEC
+
+
+def test_interactive_reference_is_served_with_local_assets(anonymous):
+    page = anonymous.get("/v1/ui/")
+    assert page.status_code == 200 and "swagger-ui" in page.text
+    scripts = re.findall(r'src="([^"]+)"', page.text)
+    assert scripts and all(not s.startswith(("http:", "https:", "//")) for s in scripts)
+    for script in scripts:
+        assert anonymous.get("/v1/ui/" + script.removeprefix("./")).status_code == 200
+
+
+@pytest.mark.parametrize(("path", "method", "operation"), OPERATIONS, ids=IDS)
+def test_every_operation_is_documented_for_review(path, method, operation):
+    assert re.fullmatch(r"[a-z][a-z0-9]*(_[a-z0-9]+)*", operation["operationId"])
+    assert operation.get("tags") and operation.get("summary") and operation.get("description")
+    scope = operation[SCOPE_EXTENSION]
+    public = operation.get("security", SPEC["security"]) == []
+    assert (scope == "none") if public else (scope in ALL_SCOPES)
+    responses = operation["responses"]
+    assert "500" in responses
+    if not public:
+        assert {"401", "403", "429"} <= responses.keys()
+    if method in ("post", "put", "patch", "delete"):
+        assert "503" in responses
+    if "requestBody" in operation:
+        assert {"400", "413", "415"} <= responses.keys()
+        assert operation["requestBody"]["content"]["application/json"].get("examples")
+    for status, response in responses.items():
+        if "$ref" in response:
+            assert response["$ref"].startswith("#/components/responses/")
+            continue
+        assert "X-Request-Id" in response["headers"], f"{status} lacks X-Request-Id"
+        media = response["content"]["application/json"]
+        assert media.get("example") is not None or media.get("examples"), f"{status} example"
+
+
+def test_operation_ids_are_unique():
+    ids = [operation["operationId"] for _, _, operation in OPERATIONS]
+    assert len(ids) == len(set(ids))
+
+
+def test_every_shared_error_response_uses_the_one_error_schema():
+    for name, response in SPEC["components"]["responses"].items():
+        schema = response["content"]["application/json"]["schema"]
+        assert schema == {"$ref": "#/components/schemas/Error"}, name
+        assert "X-Request-Id" in response["headers"], name
