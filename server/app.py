@@ -24,7 +24,10 @@ from starlette.exceptions import HTTPException
 
 from server.config import Settings
 from server.domain.errors import ApiError
+from server.handlers.destinations import DestinationHandlers
 from server.handlers.meta import MetaHandlers
+from server.handlers.sources import SourceHandlers
+from server.handlers.stream import StreamHandlers
 from server.handlers.studios import StudioHandlers
 from server.http.access import AccessMiddleware
 from server.http.body_limit import BodyLimitMiddleware
@@ -79,7 +82,15 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.add_api(
         spec,
-        resolver=HandlerResolver([MetaHandlers(settings, spec), StudioHandlers(services.studios)]),
+        resolver=HandlerResolver(
+            [
+                MetaHandlers(settings, spec),
+                StudioHandlers(services.studios),
+                SourceHandlers(services.sources),
+                DestinationHandlers(services.destinations),
+                StreamHandlers(services.stream),
+            ]
+        ),
         pythonic_params=True,
         strict_validation=True,
         validate_responses=settings.validate_responses,
@@ -91,4 +102,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_error_handler(HTTPException, errors.http_exception)
     app.add_error_handler(Exception, errors.unexpected)
     logging.getLogger("trax").setLevel(logging.INFO)
+    # connexion logs each validation failure with the offending value at INFO, which could
+    # repeat a write-only field such as a stream key; our own error handlers log what matters.
+    logging.getLogger("connexion").setLevel(logging.WARNING)
     return app

@@ -42,6 +42,8 @@ class Settings:
     validate_responses: bool = False
     # lastUsedAt is written at most this often per key, not on every request.
     last_used_resolution_seconds: int = 60
+    # The host of the ingest plane that sources publish to.
+    ingest_host: str = "ingest-dev.traxstreaming.live"
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -52,4 +54,5 @@ class Settings:
             max_body_bytes=int(os.environ.get("TRAX_MAX_BODY_BYTES", 64 * 1024)),
             validate_responses=_flag("TRAX_VALIDATE_RESPONSES"),
             last_used_resolution_seconds=int(os.environ.get("TRAX_LAST_USED_RESOLUTION", 60)),
+            ingest_host=os.environ.get("TRAX_INGEST_HOST") or cls.ingest_host,
         )

@@ -11,6 +11,7 @@ from server.domain.scopes import ALL_SCOPES
 from server.services.container import Services
 from tests.support.client import ApiClient
 from tests.support.database import reset_schema, truncate_all
+from tests.support.dns import fake_resolver
 
 TEST_KEY_HASH_SECRET = "test-key-hash-secret"
 
@@ -43,7 +44,7 @@ def settings(database_url) -> Settings:
 
 @pytest.fixture(scope="session")
 def services(settings) -> Services:
-    services = Services.build(settings)
+    services = Services.build(settings, resolver=fake_resolver)
     reset_schema(settings.database_url, services.engine)
     yield services
     services.engine.dispose()

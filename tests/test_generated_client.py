@@ -23,6 +23,7 @@ from trax_api_client.types import UNSET
 
 ROOT = Path(__file__).resolve().parents[1]
 IGNORED = {".ruff_cache", "__pycache__", "build"}
+MISSING_STUDIO = "studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5"
 
 
 def generate(into: Path) -> Path:
@@ -102,7 +103,7 @@ def walk_the_studio_lifecycle(client: AuthenticatedClient) -> None:
     )
     assert updated.auto_go_live is True and updated.name == "Show 0"
 
-    missing = get_studio.sync_detailed(client=client, studio_id="studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5")
+    missing = get_studio.sync_detailed(client=client, studio_id=MISSING_STUDIO)
     assert missing.status_code == 404
     assert isinstance(missing.parsed, Error)
     assert missing.parsed.error.code == "not_found"
@@ -136,3 +137,63 @@ def test_client_tolerates_new_fields_and_new_enum_values(live_server, tenant):
         {"error": {"code": "quota_exceeded", "message": "m", "requestId": "req_1", "x": 1}}
     )
     assert error.error.code == "quota_exceeded"
+
+
+def test_going_live_end_to_end_through_the_generated_client(live_server, tenant):
+    from trax_api_client.api.destinations import create_destination, update_destination
+    from trax_api_client.api.sources import create_source
+    from trax_api_client.api.stream import get_stream_status, go_live, go_offline
+    from trax_api_client.models import (
+        CreateDestinationRequest,
+        CreateSourceRequest,
+        DestinationPlatform,
+        SourceKind,
+        StreamStatus,
+        UpdateDestinationRequest,
+    )
+
+    with AuthenticatedClient(base_url=live_server, token=tenant.secret, timeout=10) as client:
+        studio = create_studio.sync(client=client, body=CreateStudioRequest(name="Launch"))
+        source = create_source.sync(
+            client=client,
+            studio_id=studio.id,
+            body=CreateSourceRequest(kind=SourceKind.RTMP, name="Camera"),
+        )
+        assert source.ingest.endpoints[0].url.startswith("rtmp://")
+        youtube, twitch = (
+            create_destination.sync(
+                client=client,
+                studio_id=studio.id,
+                body=CreateDestinationRequest(
+                    platform=platform, name=platform.value, stream_key=f"{platform.value}-key-1234"
+                ),
+            )
+            for platform in (DestinationPlatform.YOUTUBE, DestinationPlatform.TWITCH)
+        )
+        assert youtube.stream_key_set and youtube.stream_key_last_4 == "1234"
+
+        live = go_live.sync(client=client, studio_id=studio.id)
+        assert isinstance(live, StreamStatus) and live.state == "live"
+        status = get_stream_status.sync(client=client, studio_id=studio.id)
+        assert {d.destination_id: d.status for d in status.destinations} == {
+            youtube.id: "live",
+            twitch.id: "live",
+        }
+        assert status.health.bitrate_kbps is None
+
+        update_destination.sync(
+            client=client,
+            studio_id=studio.id,
+            destination_id=twitch.id,
+            body=UpdateDestinationRequest(enabled=False),
+        )
+        status = get_stream_status.sync(client=client, studio_id=studio.id)
+        assert {d.destination_id: d.status for d in status.destinations}[twitch.id] == "disabled"
+
+        offline = go_offline.sync(client=client, studio_id=studio.id)
+        assert offline.state == "offline" and offline.started_at is None
+
+        refused = go_live.sync_detailed(
+            client=client, studio_id="studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5"
+        )
+        assert refused.status_code == 404 and refused.parsed.error.code == "not_found"

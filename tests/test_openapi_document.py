@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+import yaml
 from openapi_spec_validator import validate
 
 from server.domain.scopes import ALL_SCOPES
-from server.http.spec import HTTP_METHODS, SCOPE_EXTENSION, load_spec
+from server.http.spec import HTTP_METHODS, SCOPE_EXTENSION, SPEC_PATH, load_spec
 
 SPEC = load_spec()
 OPERATIONS = [
@@ -18,6 +19,20 @@ OPERATIONS = [
     if method in HTTP_METHODS
 ]
 IDS = [f"{method.upper()} {path}" for path, method, _ in OPERATIONS]
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """Refuses duplicate mapping keys, which PyYAML would otherwise silently overwrite."""
+
+    def construct_mapping(self, node, deep=False):
+        keys = [self.construct_object(key, deep=deep) for key, _ in node.value]
+        duplicates = {key for key in keys if keys.count(key) > 1}
+        assert not duplicates, f"duplicate keys {duplicates} at line {node.start_mark.line + 1}"
+        return super().construct_mapping(node, deep=deep)
+
+
+def test_the_document_has_no_duplicate_keys():
+    yaml.load(SPEC_PATH.read_text(encoding="utf-8"), Loader=_StrictLoader)
 
 
 def test_the_document_is_valid_openapi_3_0():
@@ -61,6 +76,9 @@ def test_every_operation_is_documented_for_review(path, method, operation):
             assert response["$ref"].startswith("#/components/responses/")
             continue
         assert "X-Request-Id" in response["headers"], f"{status} lacks X-Request-Id"
+        if status == "204":
+            assert "content" not in response
+            continue
         media = response["content"]["application/json"]
         assert media.get("example") is not None or media.get("examples"), f"{status} example"
 

@@ -68,3 +68,13 @@ class InternalError(ApiError):
 
     def __init__(self):
         super().__init__("Something went wrong on our side. Quote the request id to support.")
+
+
+class Conflict(ApiError):
+    """409: the request conflicts with the resource's state; `code` says how."""
+
+    status = 409
+
+    def __init__(self, code: str, message: str):
+        super().__init__(message)
+        self.code = code

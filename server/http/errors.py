@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+from typing import Any
 
 from connexion.exceptions import (
     BadRequestProblem,
@@ -23,11 +24,16 @@ from server.domain.errors import (
     PayloadTooLarge,
     UnsupportedMediaType,
 )
+from server.http.body_limit import BODY_EXTENSION
 from server.http.request_id import REQUEST_ID_HEADER
 from server.http.spec import OperationIndex
 
 logger = logging.getLogger("trax.errors")
 _MAX_MESSAGE = 300
+SECRET_WITHHELD = (
+    "The request body is invalid; details are withheld because they would repeat a "
+    "write-only field (check streamKey: 8-256 printable ASCII characters, no spaces)."
+)
 
 
 def error_body(error: ApiError, request_id: str) -> bytes:
@@ -72,7 +78,10 @@ class ErrorHandlers:
                 request, UnsupportedMediaType("Send the request body as application/json.")
             )
         if isinstance(exc, BadRequestProblem) or exc.status == 400:
-            return self._respond(request, InvalidRequest(_validation_message(exc.detail)))
+            message = _validation_message(exc.detail)
+            if self._echoes_a_secret(request, message):
+                message = SECRET_WITHHELD
+            return self._respond(request, InvalidRequest(message))
         return self._from_status(request, exc.status, exc.detail)
 
     def http_exception(self, request: ConnexionRequest, exc: HTTPException) -> ConnexionResponse:
@@ -103,8 +112,34 @@ class ErrorHandlers:
             error = InternalError()
         return self._respond(request, error)
 
+    def _echoes_a_secret(self, request: ConnexionRequest, message: str) -> bool:
+        """Whether a validation message repeats a write-only value of the request body."""
+        body = request.scope.get("extensions", {}).get(BODY_EXTENSION)
+        if not body or not self._operations.secret_fields:
+            return False
+        try:
+            document = json.loads(body)
+        except ValueError:
+            return False
+        return any(
+            value[:8] in message for value in _values_of(document, self._operations.secret_fields)
+        )
+
     def _respond(self, request: ConnexionRequest, error: ApiError) -> ConnexionResponse:
         return error_response(error, _request_id(request))
+
+
+def _values_of(node: Any, names: frozenset[str]) -> list[str]:
+    found: list[str] = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in names and value is not None:
+                found.append(value if isinstance(value, str) else json.dumps(value))
+            found += _values_of(value, names)
+    elif isinstance(node, list):
+        for value in node:
+            found += _values_of(value, names)
+    return [value for value in found if value]
 
 
 def _request_id(request: ConnexionRequest) -> str:

@@ -23,6 +23,21 @@ def has_control_character(text: str) -> bool:
     return _CONTROL.search(text) is not None
 
 
+def _write_only_properties(node: Any) -> set[str]:
+    """Names of every property declared `writeOnly: true` (secrets such as a stream key)."""
+    names: set[str] = set()
+    if isinstance(node, dict):
+        for name, schema in (node.get("properties") or {}).items():
+            if isinstance(schema, dict) and schema.get("writeOnly"):
+                names.add(name)
+        for value in node.values():
+            names |= _write_only_properties(value)
+    elif isinstance(node, list):
+        for value in node:
+            names |= _write_only_properties(value)
+    return names
+
+
 def load_spec(path: Path = SPEC_PATH) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
         return yaml.safe_load(handle)
@@ -48,6 +63,7 @@ class OperationIndex:
 
     def __init__(self, spec: dict[str, Any]):
         prefix = base_path(spec)
+        self.secret_fields = frozenset(_write_only_properties(spec))
         default_security = spec.get("security", [])
         self.by_id: dict[str, OperationPolicy] = {}
         self._paths: list[tuple[re.Pattern[str], list[str]]] = []

@@ -1,4 +1,4 @@
-"""The services of one app instance, wired to one database."""
+"""The services of one app instance, wired to one database and one stream engine."""
 
 from __future__ import annotations
 
@@ -11,29 +11,47 @@ from sqlalchemy import Engine
 from server.config import Settings
 from server.services.accounts import AccountService
 from server.services.api_keys import ApiKeyService
+from server.services.destinations import DestinationService
+from server.services.ingest_urls import IngestUrlPolicy, Resolver, system_resolver
+from server.services.sources import SourceService
+from server.services.stream import StreamService
 from server.services.studios import StudioService
 from server.services.unit_of_work import UnitOfWork
 from server.storage.database import make_engine, make_session_factory
+from server.streaming.engine import BookkeepingEngine, StreamEngine
 
 
 @dataclass
 class Services:
     settings: Settings
     engine: Engine
+    stream_engine: StreamEngine
     accounts: AccountService
     api_keys: ApiKeyService
     studios: StudioService
+    sources: SourceService
+    destinations: DestinationService
+    stream: StreamService
 
     def close(self) -> None:
         self.engine.dispose()
 
     @classmethod
-    def build(cls, settings: Settings) -> Services:
+    def build(
+        cls,
+        settings: Settings,
+        *,
+        resolver: Resolver = system_resolver,
+        stream_engine: StreamEngine | None = None,
+    ) -> Services:
         engine = make_engine(settings.database_url)
         unit_of_work = partial(UnitOfWork, make_session_factory(engine))
+        stream_engine = stream_engine or BookkeepingEngine()
+        stream = StreamService(unit_of_work, stream_engine)
         return cls(
             settings=settings,
             engine=engine,
+            stream_engine=stream_engine,
             accounts=AccountService(unit_of_work),
             api_keys=ApiKeyService(
                 unit_of_work,
@@ -41,4 +59,7 @@ class Services:
                 timedelta(seconds=settings.last_used_resolution_seconds),
             ),
             studios=StudioService(unit_of_work),
+            sources=SourceService(unit_of_work, settings.ingest_host),
+            destinations=DestinationService(unit_of_work, IngestUrlPolicy(resolver), stream),
+            stream=stream,
         )

@@ -3,7 +3,7 @@ from __future__ import annotations
 from server.domain.errors import NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
-from server.services.unit_of_work import UnitOfWorkFactory
+from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.models import Studio, utcnow
 
 STUDIO_ID_PREFIX = "studio"
@@ -60,8 +60,13 @@ class StudioService:
             return studio
 
     @staticmethod
-    def _require(uow, account_id: str, studio_id: str) -> Studio:
-        studio = uow.studios.get(account_id, studio_id)
-        if studio is None:
-            raise NotFound("No such studio.")
-        return studio
+    def _require(uow: UnitOfWork, account_id: str, studio_id: str) -> Studio:
+        return require_studio(uow, account_id, studio_id)
+
+
+def require_studio(uow: UnitOfWork, account_id: str, studio_id: str) -> Studio:
+    """The account's studio, or 404 (another account's studio is indistinguishable)."""
+    studio = uow.studios.get(account_id, studio_id)
+    if studio is None:
+        raise NotFound("No such studio.")
+    return studio

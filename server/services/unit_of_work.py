@@ -6,7 +6,15 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from server.storage.repositories import AccountRepository, ApiKeyRepository, StudioRepository
+from server.storage.repositories import (
+    AccountRepository,
+    ApiKeyRepository,
+    ConnectionRepository,
+    DestinationRepository,
+    SourceRepository,
+    StudioRepository,
+    StudioStreamRepository,
+)
 
 
 class UnitOfWork:
@@ -18,6 +26,10 @@ class UnitOfWork:
         self.accounts = AccountRepository(self.session)
         self.api_keys = ApiKeyRepository(self.session)
         self.studios = StudioRepository(self.session)
+        self.stream = StudioStreamRepository(self.session)
+        self.sources = SourceRepository(self.session)
+        self.destinations = DestinationRepository(self.session)
+        self.connections = ConnectionRepository(self.session)
         return self
 
     def __exit__(self, *exc_info) -> None:

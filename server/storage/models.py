@@ -9,6 +9,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     String,
     TypeDecorator,
@@ -84,5 +85,77 @@ class Studio(Base):
     name: Mapped[str] = mapped_column(String(100))
     auto_go_live: Mapped[bool] = mapped_column(Boolean, default=False)
     stream_state: Mapped[str] = mapped_column(String(32), default="offline")
+    # When the current stream started; null while offline or errored.
+    stream_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Connection(Base):
+    """A linked platform account. Linked outside /v1 (operator CLI); /v1 lists and unlinks."""
+
+    __tablename__ = "connections"
+    __table_args__ = (Index("ix_connections_account_id_id", "account_id", "id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    platform: Mapped[str] = mapped_column(String(32))
+    handle: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(32), default="active")
+    linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Source(Base):
+    __tablename__ = "sources"
+    __table_args__ = (Index("ix_sources_account_id_studio_id_id", "account_id", "studio_id", "id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    studio_id: Mapped[str] = mapped_column(ForeignKey("studios.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    name: Mapped[str] = mapped_column(String(100))
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(32), default="idle")
+    stream_path: Mapped[str] = mapped_column(String(128), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Destination(Base):
+    __tablename__ = "destinations"
+    __table_args__ = (
+        Index("ix_destinations_account_id_studio_id_id", "account_id", "studio_id", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    studio_id: Mapped[str] = mapped_column(ForeignKey("studios.id", ondelete="CASCADE"))
+    platform: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(100))
+    rtmp_url: Mapped[str] = mapped_column(String(512))
+    # Write-only in the API: never returned, logged or echoed in an error.
+    stream_key: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    connection_id: Mapped[str | None] = mapped_column(
+        ForeignKey("connections.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    # The output's state as the stream engine last reported it (idle/starting/live/errored).
+    output_state: Mapped[str] = mapped_column(String(32), default="idle")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:  # never the stream key
+        return f"<Destination {self.id} {self.platform}>"
+
+
+class StreamTransition(Base):
+    """Every change of a studio's stream state, in order: the record the engine keeps."""
+
+    __tablename__ = "stream_transitions"
+    __table_args__ = (Index("ix_stream_transitions_studio_id_id", "studio_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    studio_id: Mapped[str] = mapped_column(ForeignKey("studios.id", ondelete="CASCADE"))
+    from_state: Mapped[str] = mapped_column(String(32))
+    to_state: Mapped[str] = mapped_column(String(32))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from server.domain.pagination import PageRequest
-from server.storage.models import Account, ApiKey, Studio
+from server.storage.models import (
+    Account,
+    ApiKey,
+    Connection,
+    Destination,
+    Source,
+    StreamTransition,
+    Studio,
+)
 
 
 class AccountRepository:
@@ -78,3 +87,144 @@ class StudioRepository:
         if request.after_id is not None:
             query = query.where(Studio.id > request.after_id)
         return list(self.session.scalars(query.order_by(Studio.id).limit(request.limit + 1)))
+
+
+class StudioStreamRepository:
+    """The studio's stream state changes, each a conditional update so that of concurrent
+    callers exactly one makes a given transition."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def transition(
+        self,
+        account_id: str,
+        studio_id: str,
+        from_states: Iterable[str],
+        to_state: str,
+        at: datetime,
+        **values,
+    ) -> bool:
+        result = self.session.execute(
+            update(Studio)
+            .where(
+                Studio.account_id == account_id,
+                Studio.id == studio_id,
+                Studio.stream_state.in_(list(from_states)),
+            )
+            .values(stream_state=to_state, updated_at=at, **values)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+    def record(self, studio_id: str, from_state: str, to_state: str, at: datetime) -> None:
+        self.session.add(
+            StreamTransition(studio_id=studio_id, from_state=from_state, to_state=to_state, at=at)
+        )
+
+    def transitions(self, studio_id: str) -> list[StreamTransition]:
+        return list(
+            self.session.scalars(
+                select(StreamTransition)
+                .where(StreamTransition.studio_id == studio_id)
+                .order_by(StreamTransition.id)
+            )
+        )
+
+
+class SourceRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, source: Source) -> None:
+        self.session.add(source)
+
+    def delete(self, source: Source) -> None:
+        self.session.delete(source)
+
+    def get(self, account_id: str, studio_id: str, source_id: str) -> Source | None:
+        return self.session.scalars(
+            select(Source).where(
+                Source.account_id == account_id,
+                Source.studio_id == studio_id,
+                Source.id == source_id,
+            )
+        ).one_or_none()
+
+    def count(self, account_id: str, studio_id: str) -> int:
+        return self.session.scalar(
+            select(func.count())
+            .select_from(Source)
+            .where(Source.account_id == account_id, Source.studio_id == studio_id)
+        )
+
+    def page(self, account_id: str, studio_id: str, request: PageRequest) -> list[Source]:
+        query = select(Source).where(Source.account_id == account_id, Source.studio_id == studio_id)
+        if request.after_id is not None:
+            query = query.where(Source.id > request.after_id)
+        return list(self.session.scalars(query.order_by(Source.id).limit(request.limit + 1)))
+
+
+class DestinationRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, destination: Destination) -> None:
+        self.session.add(destination)
+
+    def delete(self, destination: Destination) -> None:
+        self.session.delete(destination)
+
+    def get(self, account_id: str, studio_id: str, destination_id: str) -> Destination | None:
+        return self.session.scalars(
+            select(Destination).where(
+                Destination.account_id == account_id,
+                Destination.studio_id == studio_id,
+                Destination.id == destination_id,
+            )
+        ).one_or_none()
+
+    def count(self, account_id: str, studio_id: str) -> int:
+        return self.session.scalar(
+            select(func.count())
+            .select_from(Destination)
+            .where(Destination.account_id == account_id, Destination.studio_id == studio_id)
+        )
+
+    def all_for_studio(self, account_id: str, studio_id: str) -> list[Destination]:
+        return list(
+            self.session.scalars(
+                select(Destination)
+                .where(Destination.account_id == account_id, Destination.studio_id == studio_id)
+                .order_by(Destination.id)
+            )
+        )
+
+    def page(self, account_id: str, studio_id: str, request: PageRequest) -> list[Destination]:
+        query = select(Destination).where(
+            Destination.account_id == account_id, Destination.studio_id == studio_id
+        )
+        if request.after_id is not None:
+            query = query.where(Destination.id > request.after_id)
+        return list(self.session.scalars(query.order_by(Destination.id).limit(request.limit + 1)))
+
+    def set_output_states(self, studio_id: str, states: dict[str, str]) -> None:
+        for destination_id, state in states.items():
+            self.session.execute(
+                update(Destination)
+                .where(Destination.studio_id == studio_id, Destination.id == destination_id)
+                .values(output_state=state)
+                .execution_options(synchronize_session=False)
+            )
+
+
+class ConnectionRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def get(self, account_id: str, connection_id: str) -> Connection | None:
+        return self.session.scalars(
+            select(Connection).where(
+                Connection.account_id == account_id, Connection.id == connection_id
+            )
+        ).one_or_none()

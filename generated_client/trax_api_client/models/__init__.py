@@ -1,25 +1,55 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .create_destination_request import CreateDestinationRequest
+from .create_source_request import CreateSourceRequest
 from .create_studio_request import CreateStudioRequest
+from .destination import Destination
+from .destination_list import DestinationList
+from .destination_platform import DestinationPlatform
+from .destination_stream_status import DestinationStreamStatus
 from .error import Error
 from .error_detail import ErrorDetail
 from .health import Health
+from .ingest_endpoint import IngestEndpoint
 from .open_api_document import OpenApiDocument
 from .open_api_document_info import OpenApiDocumentInfo
 from .open_api_document_paths import OpenApiDocumentPaths
+from .source import Source
+from .source_ingest import SourceIngest
+from .source_kind import SourceKind
+from .source_list import SourceList
+from .stream_health import StreamHealth
+from .stream_status import StreamStatus
 from .studio import Studio
 from .studio_list import StudioList
+from .update_destination_request import UpdateDestinationRequest
+from .update_source_request import UpdateSourceRequest
 from .update_studio_request import UpdateStudioRequest
 
 __all__ = (
+    "CreateDestinationRequest",
+    "CreateSourceRequest",
     "CreateStudioRequest",
+    "Destination",
+    "DestinationList",
+    "DestinationPlatform",
+    "DestinationStreamStatus",
     "Error",
     "ErrorDetail",
     "Health",
+    "IngestEndpoint",
     "OpenApiDocument",
     "OpenApiDocumentInfo",
     "OpenApiDocumentPaths",
+    "Source",
+    "SourceIngest",
+    "SourceKind",
+    "SourceList",
+    "StreamHealth",
+    "StreamStatus",
     "Studio",
     "StudioList",
+    "UpdateDestinationRequest",
+    "UpdateSourceRequest",
     "UpdateStudioRequest",
 )

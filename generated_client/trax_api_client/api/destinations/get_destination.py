@@ -1,0 +1,204 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.destination import Destination
+from ...models.error import Error
+from ...types import Response
+
+
+def _get_kwargs(
+    studio_id: str,
+    destination_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/studios/{studio_id}/destinations/{destination_id}".format(
+            studio_id=quote(str(studio_id), safe=""),
+            destination_id=quote(str(destination_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Destination | Error | None:
+    if response.status_code == 200:
+        response_200 = Destination.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Error.from_dict(response.json())
+
+        return response_500
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Destination | Error]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    studio_id: str,
+    destination_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Destination | Error]:
+    """Get a destination
+
+     One destination of the studio. The stream key is never returned.
+
+    Args:
+        studio_id (str):
+        destination_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Destination | Error]
+    """
+
+    kwargs = _get_kwargs(
+        studio_id=studio_id,
+        destination_id=destination_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    studio_id: str,
+    destination_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Destination | Error | None:
+    """Get a destination
+
+     One destination of the studio. The stream key is never returned.
+
+    Args:
+        studio_id (str):
+        destination_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Destination | Error
+    """
+
+    return sync_detailed(
+        studio_id=studio_id,
+        destination_id=destination_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    studio_id: str,
+    destination_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Destination | Error]:
+    """Get a destination
+
+     One destination of the studio. The stream key is never returned.
+
+    Args:
+        studio_id (str):
+        destination_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Destination | Error]
+    """
+
+    kwargs = _get_kwargs(
+        studio_id=studio_id,
+        destination_id=destination_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    studio_id: str,
+    destination_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Destination | Error | None:
+    """Get a destination
+
+     One destination of the studio. The stream key is never returned.
+
+    Args:
+        studio_id (str):
+        destination_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Destination | Error
+    """
+
+    return (
+        await asyncio_detailed(
+            studio_id=studio_id,
+            destination_id=destination_id,
+            client=client,
+        )
+    ).parsed

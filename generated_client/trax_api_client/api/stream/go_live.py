@@ -1,0 +1,222 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.stream_status import StreamStatus
+from ...types import Response
+
+
+def _get_kwargs(
+    studio_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/studios/{studio_id}/go-live".format(
+            studio_id=quote(str(studio_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | StreamStatus | None:
+    if response.status_code == 200:
+        response_200 = StreamStatus.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Error.from_dict(response.json())
+
+        return response_409
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Error.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Error.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | StreamStatus]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    studio_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Error | StreamStatus]:
+    """Take the studio live
+
+     Starts streaming to every enabled destination. Safe to repeat: while the studio is
+    `starting` or `live` it changes nothing and returns the current status. Refused with
+    `409` when no destination is enabled (`no_enabled_destination`), when an enabled
+    destination has no stream key (`destination_missing_stream_key`) or while the studio
+    is `stopping` (`stream_busy`). Concurrent calls make exactly one transition. Takes no
+    request body.
+
+    Args:
+        studio_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | StreamStatus]
+    """
+
+    kwargs = _get_kwargs(
+        studio_id=studio_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    studio_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Error | StreamStatus | None:
+    """Take the studio live
+
+     Starts streaming to every enabled destination. Safe to repeat: while the studio is
+    `starting` or `live` it changes nothing and returns the current status. Refused with
+    `409` when no destination is enabled (`no_enabled_destination`), when an enabled
+    destination has no stream key (`destination_missing_stream_key`) or while the studio
+    is `stopping` (`stream_busy`). Concurrent calls make exactly one transition. Takes no
+    request body.
+
+    Args:
+        studio_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | StreamStatus
+    """
+
+    return sync_detailed(
+        studio_id=studio_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    studio_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Error | StreamStatus]:
+    """Take the studio live
+
+     Starts streaming to every enabled destination. Safe to repeat: while the studio is
+    `starting` or `live` it changes nothing and returns the current status. Refused with
+    `409` when no destination is enabled (`no_enabled_destination`), when an enabled
+    destination has no stream key (`destination_missing_stream_key`) or while the studio
+    is `stopping` (`stream_busy`). Concurrent calls make exactly one transition. Takes no
+    request body.
+
+    Args:
+        studio_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | StreamStatus]
+    """
+
+    kwargs = _get_kwargs(
+        studio_id=studio_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    studio_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Error | StreamStatus | None:
+    """Take the studio live
+
+     Starts streaming to every enabled destination. Safe to repeat: while the studio is
+    `starting` or `live` it changes nothing and returns the current status. Refused with
+    `409` when no destination is enabled (`no_enabled_destination`), when an enabled
+    destination has no stream key (`destination_missing_stream_key`) or while the studio
+    is `stopping` (`stream_busy`). Concurrent calls make exactly one transition. Takes no
+    request body.
+
+    Args:
+        studio_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | StreamStatus
+    """
+
+    return (
+        await asyncio_detailed(
+            studio_id=studio_id,
+            client=client,
+        )
+    ).parsed

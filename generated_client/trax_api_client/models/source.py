@@ -1,0 +1,135 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.source_ingest import SourceIngest
+
+
+T = TypeVar("T", bound="Source")
+
+
+@_attrs_define
+class Source:
+    """
+    Attributes:
+        id (str): `source_` followed by a ULID. Example: source_01JDQ3A1B2C3D4E5F6G7H8J9K0.
+        studio_id (str):  Example: studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5.
+        kind (str): `rtmp`, `srt` or `whip`. Extensible: tolerate new kinds. Example: rtmp.
+        name (str): A display name: 1–100 characters, not only white space, no control characters.
+             Example: Friday night show.
+        enabled (bool): A disabled source is not mixed into the program. Example: True.
+        status (str): What the ingest reports: `idle` (no publisher), `connected` or `errored`.
+            Extensible.
+             Example: idle.
+        ingest (SourceIngest): Server-generated ingest details of a network source.
+        created_at (datetime.datetime): RFC 3339, UTC. Example: 2026-11-20T18:04:05.123Z.
+        updated_at (datetime.datetime): RFC 3339, UTC. Example: 2026-11-20T18:04:05.123Z.
+    """
+
+    id: str
+    studio_id: str
+    kind: str
+    name: str
+    enabled: bool
+    status: str
+    ingest: SourceIngest
+    created_at: datetime.datetime
+    updated_at: datetime.datetime
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        studio_id = self.studio_id
+
+        kind = self.kind
+
+        name = self.name
+
+        enabled = self.enabled
+
+        status = self.status
+
+        ingest = self.ingest.to_dict()
+
+        created_at = self.created_at.isoformat()
+
+        updated_at = self.updated_at.isoformat()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+                "studioId": studio_id,
+                "kind": kind,
+                "name": name,
+                "enabled": enabled,
+                "status": status,
+                "ingest": ingest,
+                "createdAt": created_at,
+                "updatedAt": updated_at,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.source_ingest import SourceIngest  # noqa: PLC0415
+
+        d = dict(src_dict)
+        id = d.pop("id")
+
+        studio_id = d.pop("studioId")
+
+        kind = d.pop("kind")
+
+        name = d.pop("name")
+
+        enabled = d.pop("enabled")
+
+        status = d.pop("status")
+
+        ingest = SourceIngest.from_dict(d.pop("ingest"))
+
+        created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
+
+        updated_at = datetime.datetime.fromisoformat(d.pop("updatedAt"))
+
+        source = cls(
+            id=id,
+            studio_id=studio_id,
+            kind=kind,
+            name=name,
+            enabled=enabled,
+            status=status,
+            ingest=ingest,
+            created_at=created_at,
+            updated_at=updated_at,
+        )
+
+        source.additional_properties = d
+        return source
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

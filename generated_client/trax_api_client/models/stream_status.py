@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.destination_stream_status import DestinationStreamStatus
+    from ..models.stream_health import StreamHealth
+
+
+T = TypeVar("T", bound="StreamStatus")
+
+
+@_attrs_define
+class StreamStatus:
+    """
+    Attributes:
+        studio_id (str):  Example: studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5.
+        state (str): Where the studio is in its stream lifecycle:
+            `offline → starting → live → stopping → offline`, or `errored`. Extensible: new states
+            may be added within /v1; treat an unknown state as "not live".
+             Example: offline.
+        started_at (datetime.datetime | None): When the current stream started; `null` unless starting, live or
+            stopping. Example: 2026-11-21T19:00:00.000Z.
+        health (StreamHealth): Measured stream health. Every figure is `null` when nothing measures it; the built-in
+            engine measures nothing, so all are `null`.
+        destinations (list[DestinationStreamStatus]):
+    """
+
+    studio_id: str
+    state: str
+    started_at: datetime.datetime | None
+    health: StreamHealth
+    destinations: list[DestinationStreamStatus]
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        studio_id = self.studio_id
+
+        state = self.state
+
+        started_at: None | str
+        if isinstance(self.started_at, datetime.datetime):
+            started_at = self.started_at.isoformat()
+        else:
+            started_at = self.started_at
+
+        health = self.health.to_dict()
+
+        destinations = []
+        for destinations_item_data in self.destinations:
+            destinations_item = destinations_item_data.to_dict()
+            destinations.append(destinations_item)
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "studioId": studio_id,
+                "state": state,
+                "startedAt": started_at,
+                "health": health,
+                "destinations": destinations,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.destination_stream_status import DestinationStreamStatus  # noqa: PLC0415
+        from ..models.stream_health import StreamHealth  # noqa: PLC0415
+
+        d = dict(src_dict)
+        studio_id = d.pop("studioId")
+
+        state = d.pop("state")
+
+        def _parse_started_at(data: object) -> datetime.datetime | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, str):
+                    raise TypeError()
+                started_at_type_0 = datetime.datetime.fromisoformat(data)
+
+                return started_at_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(datetime.datetime | None, data)
+
+        started_at = _parse_started_at(d.pop("startedAt"))
+
+        health = StreamHealth.from_dict(d.pop("health"))
+
+        destinations = []
+        _destinations = d.pop("destinations")
+        for destinations_item_data in _destinations:
+            destinations_item = DestinationStreamStatus.from_dict(destinations_item_data)
+
+            destinations.append(destinations_item)
+
+        stream_status = cls(
+            studio_id=studio_id,
+            state=state,
+            started_at=started_at,
+            health=health,
+            destinations=destinations,
+        )
+
+        stream_status.additional_properties = d
+        return stream_status
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+from server.domain.errors import Conflict, InvalidRequest, NotFound
+from server.domain.ids import new_id
+from server.domain.pagination import Page, PageRequest, page_from_rows
+from server.services.ingest_urls import IngestUrlPolicy
+from server.services.stream import STREAMING, StreamService, require_streamable
+from server.services.studios import require_studio
+from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from server.storage.models import Destination, utcnow
+
+DESTINATION_ID_PREFIX = "dest"
+MAX_DESTINATIONS_PER_STUDIO = 25
+# Platforms with one well-known ingest; every other platform needs an explicit rtmpUrl.
+DEFAULT_INGEST_URLS = {
+    "youtube": "rtmp://a.rtmp.youtube.com/live2",
+    "twitch": "rtmp://live.twitch.tv/app",
+    "facebook": "rtmps://live-api-s.facebook.com:443/rtmp",
+}
+_UNCHANGED = object()
+
+
+class DestinationService:
+    def __init__(
+        self, unit_of_work: UnitOfWorkFactory, urls: IngestUrlPolicy, stream: StreamService
+    ):
+        self._uow = unit_of_work
+        self._urls = urls
+        self._stream = stream
+
+    def list(self, account_id: str, studio_id: str, request: PageRequest) -> Page[Destination]:
+        with self._uow() as uow:
+            require_studio(uow, account_id, studio_id)
+            rows = uow.destinations.page(account_id, studio_id, request)
+        return page_from_rows(rows, request, lambda destination: destination.id)
+
+    def get(self, account_id: str, studio_id: str, destination_id: str) -> Destination:
+        with self._uow() as uow:
+            return self._require(uow, account_id, studio_id, destination_id)
+
+    def create(
+        self,
+        account_id: str,
+        studio_id: str,
+        *,
+        platform: str,
+        name: str,
+        rtmp_url: str | None = None,
+        stream_key: str | None = None,
+        enabled: bool = True,
+        connection_id: str | None = None,
+    ) -> Destination:
+        if rtmp_url is None:
+            if platform not in DEFAULT_INGEST_URLS:
+                raise InvalidRequest(f"rtmpUrl is required for platform '{platform}'.")
+            rtmp_url = DEFAULT_INGEST_URLS[platform]
+        else:
+            rtmp_url = self._urls.check(rtmp_url)
+        now = utcnow()
+        with self._uow() as uow:
+            studio = require_studio(uow, account_id, studio_id)
+            if uow.destinations.count(account_id, studio_id) >= MAX_DESTINATIONS_PER_STUDIO:
+                raise Conflict(
+                    "limit_reached",
+                    f"A studio holds at most {MAX_DESTINATIONS_PER_STUDIO} destinations.",
+                )
+            self._check_connection(uow, account_id, platform, connection_id)
+            destination = Destination(
+                id=new_id(DESTINATION_ID_PREFIX),
+                account_id=account_id,
+                studio_id=studio_id,
+                platform=platform,
+                name=name,
+                rtmp_url=rtmp_url,
+                stream_key=stream_key,
+                enabled=enabled,
+                connection_id=connection_id,
+                output_state="idle",
+                created_at=now,
+                updated_at=now,
+            )
+            streaming = studio.stream_state in STREAMING
+            if streaming:
+                require_streamable(destination)
+            uow.destinations.add(destination)
+            uow.commit()
+        if streaming and enabled:
+            self._stream.output_changed(account_id, studio_id, destination.id, restart=True)
+            return self.get(account_id, studio_id, destination.id)
+        return destination
+
+    def update(
+        self,
+        account_id: str,
+        studio_id: str,
+        destination_id: str,
+        *,
+        name: str | None = None,
+        rtmp_url: str | None = None,
+        stream_key: object = _UNCHANGED,
+        enabled: bool | None = None,
+        connection_id: object = _UNCHANGED,
+    ) -> Destination:
+        """`stream_key` and `connection_id` accept None to clear them; leave them out to keep."""
+        if rtmp_url is not None:
+            rtmp_url = self._urls.check(rtmp_url)
+        with self._uow() as uow:
+            destination = self._require(uow, account_id, studio_id, destination_id)
+            if connection_id is not _UNCHANGED and connection_id is not None:
+                self._check_connection(uow, account_id, destination.platform, connection_id)
+            was_enabled = destination.enabled
+            changes = {
+                "name": name,
+                "rtmp_url": rtmp_url,
+                "enabled": enabled,
+            }
+            changed = {
+                field
+                for field, value in changes.items()
+                if value is not None and getattr(destination, field) != value
+            }
+            for field, value in (("stream_key", stream_key), ("connection_id", connection_id)):
+                if value is not _UNCHANGED and getattr(destination, field) != value:
+                    changed.add(field)
+                    changes[field] = value
+            for field in changed:
+                setattr(destination, field, changes[field])
+            streaming = require_studio(uow, account_id, studio_id).stream_state in STREAMING
+            if streaming:
+                require_streamable(destination)
+            if changed:
+                destination.updated_at = utcnow()
+                uow.commit()
+        output_affected = changed & {"rtmp_url", "stream_key", "enabled"}
+        if streaming and output_affected and (was_enabled or destination.enabled):
+            restart = bool(changed & {"rtmp_url", "stream_key"})
+            self._stream.output_changed(account_id, studio_id, destination_id, restart=restart)
+            return self.get(account_id, studio_id, destination_id)
+        return destination
+
+    def delete(self, account_id: str, studio_id: str, destination_id: str) -> None:
+        with self._uow() as uow:
+            destination = self._require(uow, account_id, studio_id, destination_id)
+            streaming = require_studio(uow, account_id, studio_id).stream_state in STREAMING
+            uow.destinations.delete(destination)
+            uow.commit()
+        if streaming:
+            self._stream.output_changed(account_id, studio_id, destination_id, restart=False)
+
+    @staticmethod
+    def _check_connection(
+        uow: UnitOfWork, account_id: str, platform: str, connection_id: str | None
+    ) -> None:
+        if connection_id is None:
+            return
+        connection = uow.connections.get(account_id, connection_id)
+        if connection is None or connection.platform != platform:
+            raise InvalidRequest(
+                f"connectionId must name a linked {platform} connection of this account."
+            )
+
+    @staticmethod
+    def _require(
+        uow: UnitOfWork, account_id: str, studio_id: str, destination_id: str
+    ) -> Destination:
+        require_studio(uow, account_id, studio_id)
+        destination = uow.destinations.get(account_id, studio_id, destination_id)
+        if destination is None:
+            raise NotFound("No such destination.")
+        return destination

@@ -1,0 +1,185 @@
+"""The stream state machine: offline → starting → live → stopping → offline, plus errored.
+
+Each transition is a conditional update (see StudioStreamRepository.transition), so concurrent
+go-live calls make exactly one transition. The engine is called between two units of work, never
+inside a database transaction."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from server.domain.errors import Conflict
+from server.services.studios import require_studio
+from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from server.storage.models import Destination, Studio, utcnow
+from server.streaming.engine import ERRORED, LIVE, OutputTarget, StreamEngine
+
+logger = logging.getLogger("trax.stream")
+
+OFFLINE, STARTING, STOPPING = "offline", "starting", "stopping"
+STREAMING = (STARTING, LIVE)
+IDLE, DISABLED = "idle", "disabled"
+
+
+@dataclass(frozen=True)
+class StreamStatusView:
+    studio: Studio
+    destinations: list[Destination]
+
+
+def destination_status(studio: Studio, destination: Destination) -> str:
+    """A destination's stream status: `disabled` when disabled, `idle` while the studio is
+    offline, otherwise what the engine last reported for its output."""
+    if not destination.enabled:
+        return DISABLED
+    if studio.stream_state == OFFLINE:
+        return IDLE
+    return destination.output_state
+
+
+def output_target(destination: Destination) -> OutputTarget:
+    return OutputTarget(destination.id, destination.rtmp_url, destination.stream_key or "")
+
+
+def require_streamable(destination: Destination) -> None:
+    if destination.enabled and not destination.stream_key:
+        raise Conflict(
+            "destination_missing_stream_key",
+            f"Destination {destination.id} is enabled but has no stream key.",
+        )
+
+
+class StreamService:
+    def __init__(self, unit_of_work: UnitOfWorkFactory, engine: StreamEngine):
+        self._uow = unit_of_work
+        self._engine = engine
+
+    def status(self, account_id: str, studio_id: str) -> StreamStatusView:
+        with self._uow() as uow:
+            return self._view(uow, require_studio(uow, account_id, studio_id))
+
+    def go_live(self, account_id: str, studio_id: str) -> StreamStatusView:
+        with self._uow() as uow:
+            studio = require_studio(uow, account_id, studio_id)
+            if studio.stream_state in STREAMING:
+                return self._view(uow, studio)
+            if studio.stream_state == STOPPING:
+                raise Conflict("stream_busy", "The studio is stopping; try again when offline.")
+            enabled = [
+                d for d in uow.destinations.all_for_studio(account_id, studio_id) if d.enabled
+            ]
+            if not enabled:
+                raise Conflict(
+                    "no_enabled_destination",
+                    "The studio has no enabled destination to go live to.",
+                )
+            for destination in enabled:
+                require_streamable(destination)
+            now = utcnow()
+            previous = studio.stream_state
+            won = uow.stream.transition(
+                account_id, studio_id, (OFFLINE, ERRORED), STARTING, now, stream_started_at=now
+            )
+            if won:
+                uow.stream.record(studio_id, previous, STARTING, now)
+                uow.destinations.set_output_states(studio_id, {d.id: STARTING for d in enabled})
+                uow.commit()
+        if not won:  # another call made the transition first
+            return self.status(account_id, studio_id)
+
+        try:
+            states = self._engine.start(studio_id, [output_target(d) for d in enabled])
+        except Exception:
+            logger.exception("stream engine failed to start studio %s", studio_id)
+            states = {d.id: ERRORED for d in enabled}
+        outcome = LIVE if LIVE in states.values() else ERRORED
+        with self._uow() as uow:
+            now = utcnow()
+            extra = {} if outcome == LIVE else {"stream_started_at": None}
+            if uow.stream.transition(account_id, studio_id, (STARTING,), outcome, now, **extra):
+                uow.stream.record(studio_id, STARTING, outcome, now)
+                uow.destinations.set_output_states(studio_id, states)
+                uow.commit()
+            else:  # taken offline while starting: the engine must not keep running
+                self._engine.stop(studio_id)
+        return self.status(account_id, studio_id)
+
+    def go_offline(self, account_id: str, studio_id: str) -> StreamStatusView:
+        with self._uow() as uow:
+            studio = require_studio(uow, account_id, studio_id)
+            previous = studio.stream_state
+            if previous in (OFFLINE, STOPPING):
+                return self._view(uow, studio)
+            now = utcnow()
+            if previous == ERRORED:
+                if uow.stream.transition(
+                    account_id, studio_id, (ERRORED,), OFFLINE, now, stream_started_at=None
+                ):
+                    uow.stream.record(studio_id, ERRORED, OFFLINE, now)
+                    self._reset_outputs(uow, account_id, studio_id)
+                    uow.commit()
+                won = False  # nothing left to stop
+            else:
+                won = uow.stream.transition(account_id, studio_id, STREAMING, STOPPING, now)
+                if won:
+                    uow.stream.record(studio_id, previous, STOPPING, now)
+                    uow.commit()
+        if not won:
+            return self.status(account_id, studio_id)
+
+        try:
+            self._engine.stop(studio_id)
+        except Exception:
+            logger.exception("stream engine failed to stop studio %s", studio_id)
+        with self._uow() as uow:
+            now = utcnow()
+            if uow.stream.transition(
+                account_id, studio_id, (STOPPING,), OFFLINE, now, stream_started_at=None
+            ):
+                uow.stream.record(studio_id, STOPPING, OFFLINE, now)
+                self._reset_outputs(uow, account_id, studio_id)
+                uow.commit()
+        return self.status(account_id, studio_id)
+
+    def output_changed(
+        self, account_id: str, studio_id: str, destination_id: str, *, restart: bool
+    ) -> None:
+        """Brings a running studio's output for one destination in line with the destination
+        as now stored (deleted, disabled, enabled, or given a new URL or key)."""
+        with self._uow() as uow:
+            studio = require_studio(uow, account_id, studio_id)
+            if studio.stream_state not in STREAMING:
+                return
+            destination = uow.destinations.get(account_id, studio_id, destination_id)
+        if destination is None or not destination.enabled:
+            self._engine.stop_output(studio_id, destination_id)
+            state = IDLE
+        elif restart or destination.output_state not in STREAMING:
+            self._engine.stop_output(studio_id, destination_id)
+            try:
+                state = self._engine.start_output(studio_id, output_target(destination))
+            except Exception:
+                logger.exception("stream engine failed to start output %s", destination_id)
+                state = ERRORED
+        else:
+            return
+        if destination is not None:
+            with self._uow() as uow:
+                uow.destinations.set_output_states(studio_id, {destination_id: state})
+                uow.commit()
+
+    def transitions(self, account_id: str, studio_id: str) -> list[tuple[str, str]]:
+        with self._uow() as uow:
+            require_studio(uow, account_id, studio_id)
+            return [(t.from_state, t.to_state) for t in uow.stream.transitions(studio_id)]
+
+    @staticmethod
+    def _reset_outputs(uow: UnitOfWork, account_id: str, studio_id: str) -> None:
+        destinations = uow.destinations.all_for_studio(account_id, studio_id)
+        uow.destinations.set_output_states(studio_id, {d.id: IDLE for d in destinations})
+
+    @staticmethod
+    def _view(uow: UnitOfWork, studio: Studio) -> StreamStatusView:
+        destinations = uow.destinations.all_for_studio(studio.account_id, studio.id)
+        return StreamStatusView(studio=studio, destinations=destinations)
