@@ -24,6 +24,8 @@ from starlette.exceptions import HTTPException
 
 from server.config import Settings
 from server.domain.errors import ApiError
+from server.handlers.chat import ChatHandlers
+from server.handlers.connections import ConnectionHandlers
 from server.handlers.destinations import DestinationHandlers
 from server.handlers.meta import MetaHandlers
 from server.handlers.sources import SourceHandlers
@@ -89,6 +91,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
                 SourceHandlers(services.sources),
                 DestinationHandlers(services.destinations),
                 StreamHandlers(services.stream),
+                ConnectionHandlers(services.connections),
+                ChatHandlers(services.chat),
             ]
         ),
         pythonic_params=True,

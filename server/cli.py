@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from server.config import Settings
+from server.domain.errors import ApiError
 from server.domain.scopes import ALL_SCOPES
 from server.handlers.shaping import timestamp
 from server.services.container import Services
@@ -151,6 +152,81 @@ def keys_revoke(key_id: str, as_json: bool) -> None:
     except LookupError as exc:
         _fail(as_json, str(exc).strip("'\""))
     _emit(as_json, _key_json(key), f"revoked {key.id}")
+
+
+@main.group()
+def connections() -> None:
+    """Linked platform accounts (linking happens in the web studio through OAuth)."""
+
+
+@connections.command("link")
+@click.option("--account", "account_id", required=True)
+@click.option("--platform", required=True, help="youtube, twitch, facebook, linkedin or kick")
+@click.option("--handle", required=True, help="The account's name on the platform.")
+@json_option
+def connections_link(account_id: str, platform: str, handle: str, as_json: bool) -> None:
+    try:
+        with _services() as services:
+            connection = services.connections.link(account_id, platform, handle)
+    except (ValueError, LookupError) as exc:
+        _fail(as_json, str(exc).strip("'\""))
+    payload = {
+        "id": connection.id,
+        "accountId": connection.account_id,
+        "platform": connection.platform,
+        "accountName": connection.handle,
+        "status": connection.status,
+        "linkedAt": timestamp(connection.linked_at),
+    }
+    _emit(as_json, payload, connection.id)
+
+
+@main.group()
+def chat() -> None:
+    """The chat adapter layer: inbound messages and the delivery outbox."""
+
+
+@chat.command("receive")
+@click.option("--account", "account_id", required=True)
+@click.option("--studio", "studio_id", required=True)
+@click.option("--connection", "connection_id", required=True)
+@click.option("--author", required=True)
+@click.option("--text", required=True)
+@click.option("--platform-message-id", required=True, help="The platform's id; makes it once-only.")
+@json_option
+def chat_receive(
+    account_id: str,
+    studio_id: str,
+    connection_id: str,
+    author: str,
+    text: str,
+    platform_message_id: str,
+    as_json: bool,
+) -> None:
+    """Hand an inbound platform message to the API, as a platform adapter does."""
+    try:
+        with _services() as services:
+            message = services.chat.receive(
+                account_id,
+                studio_id,
+                connection_id,
+                author=author,
+                text=text,
+                platform_message_id=platform_message_id,
+            )
+    except (LookupError, ApiError) as exc:
+        _fail(as_json, getattr(exc, "message", None) or str(exc).strip("'\""))
+    _emit(as_json, {"id": message.id, "platform": message.platform}, message.id)
+
+
+@chat.command("deliver")
+@click.option("--limit", default=100, show_default=True, type=int)
+@json_option
+def chat_deliver(limit: int, as_json: bool) -> None:
+    """Retry pending chat deliveries (run periodically, e.g. from cron)."""
+    with _services() as services:
+        attempted = services.chat.deliver_pending(limit)
+    _emit(as_json, {"attempted": attempted}, f"attempted {attempted} pending deliveries")
 
 
 @main.group()

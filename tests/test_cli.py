@@ -130,3 +130,31 @@ def test_serve_runs_the_api(settings, services, tmp_path):
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_link_a_connection_and_hand_over_inbound_chat(trax, app):
+    account = trax("accounts", "create", "--name", "Streamer")
+    key = trax("keys", "create", "--account", account["id"], "--name", "k", "--scope", "all")
+    connection = trax(
+        "connections", "link", "--account", account["id"], "--platform", "twitch",
+        "--handle", "streamer_tv",
+    )  # fmt: skip
+    assert connection["id"].startswith("conn_") and connection["accountName"] == "streamer_tv"
+    assert "error" in trax(
+        "connections", "link", "--account", account["id"], "--platform", "myspace",
+        "--handle", "x", expect_exit=1,
+    )  # fmt: skip
+
+    api = ApiClient(app, key["secret"])
+    assert [c["id"] for c in api.get("/v1/connections").json()["data"]] == [connection["id"]]
+    studio = api.post("/v1/studios", json={"name": "Chatty"}).json()
+    args = (
+        "chat", "receive", "--account", account["id"], "--studio", studio["id"],
+        "--connection", connection["id"], "--author", "fan", "--text", "hi",
+        "--platform-message-id", "tw-9",
+    )  # fmt: skip
+    first, again = trax(*args), trax(*args)
+    assert first == again and first["platform"] == "twitch"
+    messages = api.get(f"/v1/studios/{studio['id']}/chat/messages").json()["data"]
+    assert [(m["id"], m["text"]) for m in messages] == [(first["id"], "hi")]
+    assert trax("chat", "deliver") == {"attempted": 0}

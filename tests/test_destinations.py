@@ -63,6 +63,8 @@ class TestIngestUrls:
             "rtmp://mapped.example.com/live",
             "rtmp://rebind.example.com/live",  # one public and one loopback address
             "rtmp://does-not-resolve.example.org/live",
+            "rtmp://Z]x/live",  # not a URL at all
+            "rtmp://relay.example.com/li\x1bve",  # control character
         ],
     )
     def test_everything_else_is_refused(self, url):

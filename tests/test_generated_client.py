@@ -197,3 +197,40 @@ def test_going_live_end_to_end_through_the_generated_client(live_server, tenant)
             client=client, studio_id="studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5"
         )
         assert refused.status_code == 404 and refused.parsed.error.code == "not_found"
+
+
+def test_connections_and_chat_end_to_end_through_the_generated_client(
+    live_server, tenant, services
+):
+    from trax_api_client.api.chat import list_chat_messages, send_chat_message
+    from trax_api_client.api.connections import delete_connection, list_connections
+    from trax_api_client.api.destinations import create_destination
+    from trax_api_client.models import (
+        CreateDestinationRequest,
+        DestinationPlatform,
+        SendChatMessageRequest,
+    )
+
+    linked = services.connections.link(tenant.account_id, "twitch", "alice_live")
+    with AuthenticatedClient(base_url=live_server, token=tenant.secret, timeout=10) as client:
+        assert [c.id for c in list_connections.sync(client=client).data] == [linked.id]
+        studio = create_studio.sync(client=client, body=CreateStudioRequest(name="Chat show"))
+        create_destination.sync(
+            client=client,
+            studio_id=studio.id,
+            body=CreateDestinationRequest(
+                platform=DestinationPlatform.TWITCH, name="Twitch", connection_id=linked.id
+            ),
+        )
+        sent = send_chat_message.sync(
+            client=client, studio_id=studio.id, body=SendChatMessageRequest(text="Hello chat")
+        )
+        assert [(d.platform, d.status) for d in sent.deliveries] == [("twitch", "sent")]
+        page = list_chat_messages.sync(client=client, studio_id=studio.id)
+        assert [m.id for m in page.data] == [sent.id]
+
+        assert (
+            delete_connection.sync_detailed(client=client, connection_id=linked.id).status_code
+            == 204
+        )
+        assert list_connections.sync(client=client).data == []

@@ -8,9 +8,12 @@ from functools import partial
 
 from sqlalchemy import Engine
 
+from server.chat.adapters import ChatAdapter, LocalRecordingAdapter
 from server.config import Settings
 from server.services.accounts import AccountService
 from server.services.api_keys import ApiKeyService
+from server.services.chat import ChatService
+from server.services.connections import ConnectionService
 from server.services.destinations import DestinationService
 from server.services.ingest_urls import IngestUrlPolicy, Resolver, system_resolver
 from server.services.sources import SourceService
@@ -32,6 +35,9 @@ class Services:
     sources: SourceService
     destinations: DestinationService
     stream: StreamService
+    connections: ConnectionService
+    chat: ChatService
+    chat_adapter: ChatAdapter
 
     def close(self) -> None:
         self.engine.dispose()
@@ -43,11 +49,13 @@ class Services:
         *,
         resolver: Resolver = system_resolver,
         stream_engine: StreamEngine | None = None,
+        chat_adapter: ChatAdapter | None = None,
     ) -> Services:
         engine = make_engine(settings.database_url)
         unit_of_work = partial(UnitOfWork, make_session_factory(engine))
         stream_engine = stream_engine or BookkeepingEngine()
         stream = StreamService(unit_of_work, stream_engine)
+        chat_adapter = chat_adapter or LocalRecordingAdapter(engine)
         return cls(
             settings=settings,
             engine=engine,
@@ -62,4 +70,7 @@ class Services:
             sources=SourceService(unit_of_work, settings.ingest_host),
             destinations=DestinationService(unit_of_work, IngestUrlPolicy(resolver), stream),
             stream=stream,
+            connections=ConnectionService(unit_of_work),
+            chat=ChatService(unit_of_work, chat_adapter),
+            chat_adapter=chat_adapter,
         )

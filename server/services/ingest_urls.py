@@ -44,7 +44,12 @@ class IngestUrlPolicy:
         self._resolve = resolver
 
     def check(self, url: str) -> str:
-        parts = urlsplit(url.strip())
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError as exc:  # e.g. an unbalanced "[" in the host
+            raise InvalidRequest("rtmpUrl is not a valid URL.") from exc
+        if any(ord(char) < 0x20 or ord(char) == 0x7F for char in url):
+            raise InvalidRequest("rtmpUrl must not contain control characters.")
         scheme = parts.scheme.lower()
         if scheme not in ALLOWED_SCHEMES:
             raise InvalidRequest("rtmpUrl must start with rtmp:// or rtmps://.")

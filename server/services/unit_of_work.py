@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 from server.storage.repositories import (
     AccountRepository,
     ApiKeyRepository,
+    ChatRepository,
     ConnectionRepository,
     DestinationRepository,
     SourceRepository,
@@ -30,6 +31,7 @@ class UnitOfWork:
         self.sources = SourceRepository(self.session)
         self.destinations = DestinationRepository(self.session)
         self.connections = ConnectionRepository(self.session)
+        self.chat = ChatRepository(self.session)
         return self
 
     def __exit__(self, *exc_info) -> None:

@@ -12,6 +12,8 @@ from server.domain.pagination import PageRequest
 from server.storage.models import (
     Account,
     ApiKey,
+    ChatMessage,
+    ChatOutbox,
     Connection,
     Destination,
     Source,
@@ -222,9 +224,121 @@ class ConnectionRepository:
     def __init__(self, session: Session):
         self.session = session
 
+    def add(self, connection: Connection) -> None:
+        self.session.add(connection)
+
     def get(self, account_id: str, connection_id: str) -> Connection | None:
         return self.session.scalars(
             select(Connection).where(
                 Connection.account_id == account_id, Connection.id == connection_id
             )
         ).one_or_none()
+
+    def page(self, account_id: str, request: PageRequest) -> list[Connection]:
+        query = select(Connection).where(Connection.account_id == account_id)
+        if request.after_id is not None:
+            query = query.where(Connection.id > request.after_id)
+        return list(self.session.scalars(query.order_by(Connection.id).limit(request.limit + 1)))
+
+    def unlink(self, connection: Connection, at: datetime) -> None:
+        """Deletes the connection after detaching everything that points at it: destinations
+        keep streaming without it, undelivered chat to it fails."""
+        self.session.execute(
+            update(Destination)
+            .where(Destination.connection_id == connection.id)
+            .values(connection_id=None, updated_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.execute(
+            update(ChatOutbox)
+            .where(ChatOutbox.connection_id == connection.id, ChatOutbox.status == "pending")
+            .values(status="failed", reason="connection_unlinked", updated_at=at)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.execute(
+            update(ChatOutbox)
+            .where(ChatOutbox.connection_id == connection.id)
+            .values(connection_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.execute(
+            update(ChatMessage)
+            .where(ChatMessage.connection_id == connection.id)
+            .values(connection_id=None)
+            .execution_options(synchronize_session=False)
+        )
+        self.session.delete(connection)
+
+
+class ChatRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add_message(self, message: ChatMessage) -> None:
+        self.session.add(message)
+
+    def add_outbox(self, entry: ChatOutbox) -> None:
+        self.session.add(entry)
+
+    def find_inbound(self, connection_id: str, platform_message_id: str) -> ChatMessage | None:
+        return self.session.scalars(
+            select(ChatMessage).where(
+                ChatMessage.connection_id == connection_id,
+                ChatMessage.platform_message_id == platform_message_id,
+            )
+        ).one_or_none()
+
+    def page(
+        self, account_id: str, studio_id: str, request: PageRequest, since: datetime | None
+    ) -> list[ChatMessage]:
+        query = select(ChatMessage).where(
+            ChatMessage.account_id == account_id, ChatMessage.studio_id == studio_id
+        )
+        if since is not None:
+            query = query.where(ChatMessage.created_at >= since)
+        if request.after_id is not None:
+            query = query.where(ChatMessage.id > request.after_id)
+        return list(self.session.scalars(query.order_by(ChatMessage.id).limit(request.limit + 1)))
+
+    def deliveries_of(self, message_ids: list[str]) -> list[ChatOutbox]:
+        if not message_ids:
+            return []
+        return list(
+            self.session.scalars(
+                select(ChatOutbox)
+                .where(ChatOutbox.message_id.in_(message_ids))
+                .order_by(ChatOutbox.id)
+            )
+        )
+
+    def claim(self, outbox_id: str, now: datetime, lease_until: datetime) -> ChatOutbox | None:
+        """Takes a pending delivery for one attempt, unless another worker holds it."""
+        claimed = self.session.execute(
+            update(ChatOutbox)
+            .where(
+                ChatOutbox.id == outbox_id,
+                ChatOutbox.status == "pending",
+                (ChatOutbox.claimed_until.is_(None)) | (ChatOutbox.claimed_until < now),
+            )
+            .values(claimed_until=lease_until, attempts=ChatOutbox.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if claimed.rowcount != 1:
+            return None
+        return self.session.get(ChatOutbox, outbox_id, populate_existing=True)
+
+    def pending_ids(self, now: datetime, limit: int) -> list[str]:
+        return list(
+            self.session.scalars(
+                select(ChatOutbox.id)
+                .where(
+                    ChatOutbox.status == "pending",
+                    (ChatOutbox.claimed_until.is_(None)) | (ChatOutbox.claimed_until < now),
+                )
+                .order_by(ChatOutbox.id)
+                .limit(limit)
+            )
+        )
+
+    def message(self, message_id: str) -> ChatMessage | None:
+        return self.session.get(ChatMessage, message_id)

@@ -1,5 +1,11 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .chat_author import ChatAuthor
+from .chat_delivery import ChatDelivery
+from .chat_message import ChatMessage
+from .chat_message_list import ChatMessageList
+from .connection import Connection
+from .connection_list import ConnectionList
 from .create_destination_request import CreateDestinationRequest
 from .create_source_request import CreateSourceRequest
 from .create_studio_request import CreateStudioRequest
@@ -14,6 +20,7 @@ from .ingest_endpoint import IngestEndpoint
 from .open_api_document import OpenApiDocument
 from .open_api_document_info import OpenApiDocumentInfo
 from .open_api_document_paths import OpenApiDocumentPaths
+from .send_chat_message_request import SendChatMessageRequest
 from .source import Source
 from .source_ingest import SourceIngest
 from .source_kind import SourceKind
@@ -27,6 +34,12 @@ from .update_source_request import UpdateSourceRequest
 from .update_studio_request import UpdateStudioRequest
 
 __all__ = (
+    "ChatAuthor",
+    "ChatDelivery",
+    "ChatMessage",
+    "ChatMessageList",
+    "Connection",
+    "ConnectionList",
     "CreateDestinationRequest",
     "CreateSourceRequest",
     "CreateStudioRequest",
@@ -41,6 +54,7 @@ __all__ = (
     "OpenApiDocument",
     "OpenApiDocumentInfo",
     "OpenApiDocumentPaths",
+    "SendChatMessageRequest",
     "Source",
     "SourceIngest",
     "SourceKind",

@@ -1,0 +1,250 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.chat_message import ChatMessage
+from ...models.error import Error
+from ...models.send_chat_message_request import SendChatMessageRequest
+from ...types import Response
+
+
+def _get_kwargs(
+    studio_id: str,
+    *,
+    body: SendChatMessageRequest,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/studios/{studio_id}/chat/messages".format(
+            studio_id=quote(str(studio_id), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> ChatMessage | Error | None:
+    if response.status_code == 201:
+        response_201 = ChatMessage.from_dict(response.json())
+
+        return response_201
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 413:
+        response_413 = Error.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 415:
+        response_415 = Error.from_dict(response.json())
+
+        return response_415
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Error.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Error.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[ChatMessage | Error]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    studio_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: SendChatMessageRequest,
+) -> Response[ChatMessage | Error]:
+    """Send a chat message
+
+     Stores the message and fans it out to every enabled destination of the studio whose
+    platform carries chat (`youtube`, `twitch`, `facebook`, `kick`) and has a linked
+    connection, one delivery per connection. `text` is 1–500 characters and not only white
+    space; a platform with a lower limit (YouTube: 200) reports that delivery `failed` with
+    reason `text_too_long`. `deliveries` reports each platform: `sent`, `accepted` (queued
+    and retried until sent) or `failed` with a `reason`. Deliveries are written in the same
+    transaction as the message, so none is lost, and retries never post twice.
+
+    Args:
+        studio_id (str):
+        body (SendChatMessageRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ChatMessage | Error]
+    """
+
+    kwargs = _get_kwargs(
+        studio_id=studio_id,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    studio_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: SendChatMessageRequest,
+) -> ChatMessage | Error | None:
+    """Send a chat message
+
+     Stores the message and fans it out to every enabled destination of the studio whose
+    platform carries chat (`youtube`, `twitch`, `facebook`, `kick`) and has a linked
+    connection, one delivery per connection. `text` is 1–500 characters and not only white
+    space; a platform with a lower limit (YouTube: 200) reports that delivery `failed` with
+    reason `text_too_long`. `deliveries` reports each platform: `sent`, `accepted` (queued
+    and retried until sent) or `failed` with a `reason`. Deliveries are written in the same
+    transaction as the message, so none is lost, and retries never post twice.
+
+    Args:
+        studio_id (str):
+        body (SendChatMessageRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ChatMessage | Error
+    """
+
+    return sync_detailed(
+        studio_id=studio_id,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    studio_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: SendChatMessageRequest,
+) -> Response[ChatMessage | Error]:
+    """Send a chat message
+
+     Stores the message and fans it out to every enabled destination of the studio whose
+    platform carries chat (`youtube`, `twitch`, `facebook`, `kick`) and has a linked
+    connection, one delivery per connection. `text` is 1–500 characters and not only white
+    space; a platform with a lower limit (YouTube: 200) reports that delivery `failed` with
+    reason `text_too_long`. `deliveries` reports each platform: `sent`, `accepted` (queued
+    and retried until sent) or `failed` with a `reason`. Deliveries are written in the same
+    transaction as the message, so none is lost, and retries never post twice.
+
+    Args:
+        studio_id (str):
+        body (SendChatMessageRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[ChatMessage | Error]
+    """
+
+    kwargs = _get_kwargs(
+        studio_id=studio_id,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    studio_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+    body: SendChatMessageRequest,
+) -> ChatMessage | Error | None:
+    """Send a chat message
+
+     Stores the message and fans it out to every enabled destination of the studio whose
+    platform carries chat (`youtube`, `twitch`, `facebook`, `kick`) and has a linked
+    connection, one delivery per connection. `text` is 1–500 characters and not only white
+    space; a platform with a lower limit (YouTube: 200) reports that delivery `failed` with
+    reason `text_too_long`. `deliveries` reports each platform: `sent`, `accepted` (queued
+    and retried until sent) or `failed` with a `reason`. Deliveries are written in the same
+    transaction as the message, so none is lost, and retries never post twice.
+
+    Args:
+        studio_id (str):
+        body (SendChatMessageRequest):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        ChatMessage | Error
+    """
+
+    return (
+        await asyncio_detailed(
+            studio_id=studio_id,
+            client=client,
+            body=body,
+        )
+    ).parsed

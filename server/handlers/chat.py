@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from server.domain.errors import InvalidRequest
+from server.domain.pagination import page_request
+from server.domain.principal import Principal
+from server.handlers.shaping import page_body, timestamp
+from server.services.chat import MESSAGE_ID_PREFIX, PENDING, ChatService, MessageView
+
+# The outbox's "pending" is what the contract calls "accepted": queued and retried until sent.
+_DELIVERY_STATUS = {PENDING: "accepted"}
+
+
+def present_message(view: MessageView) -> dict[str, Any]:
+    message = view.message
+    return {
+        "id": message.id,
+        "studioId": message.studio_id,
+        "direction": message.direction,
+        "platform": message.platform,
+        "author": {"name": message.author_name},
+        "text": message.text,
+        "createdAt": timestamp(message.created_at),
+        "deliveries": [
+            {
+                "platform": delivery.platform,
+                "connectionId": delivery.connection_id,
+                "status": _DELIVERY_STATUS.get(delivery.status, delivery.status),
+                "reason": delivery.reason if delivery.status != PENDING else None,
+            }
+            for delivery in view.deliveries
+        ],
+    }
+
+
+def parse_since(since: str | None) -> datetime | None:
+    if not since:
+        return None
+    try:
+        parsed = datetime.fromisoformat(since)
+    except ValueError as exc:
+        raise InvalidRequest("since must be an RFC 3339 date-time.") from exc
+    if parsed.tzinfo is None:
+        raise InvalidRequest("since needs a time zone offset (for example Z).")
+    return parsed.astimezone(UTC)
+
+
+class ChatHandlers:
+    def __init__(self, chat: ChatService):
+        self._chat = chat
+
+    def list_chat_messages(
+        self,
+        principal: Principal,
+        studio_id: str,
+        limit: int | None = None,
+        cursor: str = "",
+        since: str | None = None,
+    ):
+        request = page_request(limit, cursor, MESSAGE_ID_PREFIX)
+        page = self._chat.list(principal.account_id, studio_id, request, parse_since(since))
+        return page_body(page, present_message), 200
+
+    def send_chat_message(self, principal: Principal, studio_id: str, body: dict[str, Any]):
+        view = self._chat.send(principal.account_id, studio_id, body["text"])
+        return present_message(view), 201
