@@ -29,7 +29,7 @@ class Services:
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, settings.database_timeout_seconds)
         unit_of_work = partial(UnitOfWork, make_session_factory(engine))
         return cls(
             settings=settings,
