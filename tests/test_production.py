@@ -278,3 +278,63 @@ def test_two_server_processes_share_keys_revocation_and_rate_limits(services, se
         trax("keys", "revoke", other["id"])
         for base in (first, second, first, second):
             assert httpx.get(f"{base}/studios", headers=other_auth).status_code == 401
+
+
+# --- slow and huge requests ---------------------------------------------------------------
+
+
+def raw_request(port: int, head: bytes, body: bytes = b"", wait: float = 10) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=wait) as sock:
+        sock.sendall(head + body)
+        received = b""
+        while b"\r\n\r\n" not in received:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            received += chunk
+        return received
+
+
+@pytest.fixture
+def impatient_server(settings, services):
+    """A live server that waits at most half a second for a request body."""
+    app = create_app(replace(settings, body_timeout_seconds=0.5), services)
+    with serve(app) as base_url:
+        yield httpx.URL(base_url).port
+
+
+def post_head(tenant, length: int) -> bytes:
+    return (
+        f"POST /v1/studios HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {tenant.secret}\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n"
+    ).encode()
+
+
+def test_a_body_that_arrives_too_slowly_is_refused_with_408(impatient_server, tenant):
+    answer = raw_request(impatient_server, post_head(tenant, 40), b'{"name": "sl')
+    assert answer.startswith(b"HTTP/1.1 408"), answer[:200]
+    assert b"request_timeout" in answer and b"ratelimit: " in answer.lower()
+
+
+def test_a_declared_huge_body_is_refused_before_it_is_sent(impatient_server, tenant):
+    answer = raw_request(impatient_server, post_head(tenant, 100 * 1024 * 1024))
+    assert answer.startswith(b"HTTP/1.1 413") and b"payload_too_large" in answer
+
+
+def test_slow_clients_do_not_hold_up_the_others(impatient_server, tenant):
+    """Twenty connections that never finish their body: other requests are served at once,
+    and each slow one is answered 408 when its deadline passes."""
+    slow = []
+    for _ in range(20):
+        sock = socket.create_connection(("127.0.0.1", impatient_server), timeout=10)
+        sock.sendall(post_head(tenant, 1000) + b"{")
+        slow.append(sock)
+    try:
+        headers = {"Authorization": f"Bearer {tenant.secret}"}
+        fine = httpx.get(f"http://127.0.0.1:{impatient_server}/v1/studios", headers=headers)
+        assert fine.status_code == 200
+        for sock in slow:
+            assert sock.recv(65536).startswith(b"HTTP/1.1 408")
+    finally:
+        for sock in slow:
+            sock.close()
