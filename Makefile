@@ -28,7 +28,8 @@ run: setup
 test: setup
 	$(BIN)/pytest
 
-# The same suite against the local PostgreSQL (database `test`), as CI runs it.
+# The same suite against the local PostgreSQL (database `test`), as CI runs it; with
+# TRAX_REDIS_URL set too, rate limits go through Redis and the multi-process tests run.
 test-postgres: setup
 	TRAX_DATABASE_URL=$${TRAX_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest
 

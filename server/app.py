@@ -20,6 +20,7 @@ from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
 from connexion.resolver import Resolver
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
 from server.config import Settings
@@ -32,11 +33,12 @@ from server.handlers.sources import SourceHandlers
 from server.handlers.stream import StreamHandlers
 from server.handlers.studios import StudioHandlers
 from server.http.access import AccessMiddleware
-from server.http.body_limit import BodyLimitMiddleware
 from server.http.errors import ErrorHandlers
+from server.http.rate_limit import RateLimitHeadersMiddleware
 from server.http.request_id import RequestIdMiddleware
 from server.http.spec import OperationIndex, load_spec
 from server.services.container import Services
+from server.services.rate_limiter import RateLimiter, build_rate_limiter
 
 
 class HandlerResolver(Resolver):
@@ -53,9 +55,19 @@ class HandlerResolver(Resolver):
         super().__init__(function_resolver=self._handlers.__getitem__)
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> FlaskApp:
+def create_app(
+    settings: Settings | None = None,
+    services: Services | None = None,
+    rate_limiter: RateLimiter | None = None,
+) -> FlaskApp:
     settings = settings or Settings.from_env()
     services = services or Services.build(settings)
+    rate_limiter = rate_limiter or build_rate_limiter(
+        settings.rate_limit_burst,
+        settings.rate_limit_per_second,
+        settings.redis_url,
+        settings.redis_prefix,
+    )
     spec = load_spec()
     operations = OperationIndex(spec)
     errors = ErrorHandlers(operations)
@@ -65,16 +77,19 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         jsonifier=Jsonifier(json, separators=(",", ":")),
         middlewares=[
             RequestIdMiddleware,
+            RateLimitHeadersMiddleware,
             partial(ServerErrorMiddleware, handler=errors.unexpected),
             ExceptionMiddleware,
-            partial(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
             SwaggerUIMiddleware,
             RoutingMiddleware,
             partial(
                 AccessMiddleware,
                 operations=operations,
                 api_keys=services.api_keys,
+                rate_limiter=rate_limiter,
                 write_enabled=settings.write_enabled,
+                max_body_bytes=settings.max_body_bytes,
+                body_timeout=settings.body_timeout_seconds,
             ),
             RequestValidationMiddleware,
             ResponseValidationMiddleware,
@@ -104,6 +119,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     app.add_error_handler(ApiError, errors.api_error)
     app.add_error_handler(ProblemException, errors.problem)
     app.add_error_handler(HTTPException, errors.http_exception)
+    app.add_error_handler(SQLAlchemyError, errors.database_error)
     app.add_error_handler(Exception, errors.unexpected)
     logging.getLogger("trax").setLevel(logging.INFO)
     # connexion logs each validation failure with the offending value at INFO, which could

@@ -268,17 +268,46 @@ def _demo_setup(services: Services, as_json: bool) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-@click.option("--workers", default=1, show_default=True, type=int)
-def serve(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Worker processes. More than one: set TRAX_REDIS_URL so they share rate limits.",
+)
+@click.option(
+    "--limit-concurrency",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Per worker: connections or tasks beyond this get a plain 503 from uvicorn.",
+)
+@click.option(
+    "--timeout-keep-alive",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Seconds an idle keep-alive connection is kept open.",
+)
+def serve(
+    host: str, port: int, workers: int, limit_concurrency: int, timeout_keep_alive: int
+) -> None:
     """Serve the API with uvicorn."""
     import uvicorn
 
+    settings = Settings.from_env()
+    if workers > 1 and not settings.redis_url:
+        click.echo(
+            f"warning: {workers} workers without TRAX_REDIS_URL: each worker has its own "
+            "rate-limit buckets, so a key gets up to that many times its limit",
+            err=True,
+        )
     uvicorn.run(
         "server.asgi:app",
         host=host,
         port=port,
         workers=workers,
         log_level="info",
-        limit_concurrency=1000,
-        timeout_keep_alive=5,
+        limit_concurrency=limit_concurrency,
+        timeout_keep_alive=timeout_keep_alive,
     )

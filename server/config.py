@@ -44,6 +44,17 @@ class Settings:
     last_used_resolution_seconds: int = 60
     # The host of the ingest plane that sources publish to.
     ingest_host: str = "ingest-dev.traxstreaming.live"
+    # The token bucket of each API key: at most `burst` requests at once, refilled at
+    # `per_second` tokens a second.
+    rate_limit_burst: int = 100
+    rate_limit_per_second: float = 10.0
+    # Redis shares the buckets between processes; without it each process has its own.
+    redis_url: str | None = None
+    redis_prefix: str = "trax:"
+    # How long a request body may take to arrive, in seconds (slow bodies answer 408).
+    body_timeout_seconds: float = 10.0
+    # How long to wait for a database connection (pool or connect) before answering 503.
+    database_timeout_seconds: float = 5.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -55,4 +66,10 @@ class Settings:
             validate_responses=_flag("TRAX_VALIDATE_RESPONSES"),
             last_used_resolution_seconds=int(os.environ.get("TRAX_LAST_USED_RESOLUTION", 60)),
             ingest_host=os.environ.get("TRAX_INGEST_HOST") or cls.ingest_host,
+            rate_limit_burst=int(os.environ.get("TRAX_RATE_LIMIT_BURST", 100)),
+            rate_limit_per_second=float(os.environ.get("TRAX_RATE_LIMIT_PER_SECOND", 10)),
+            redis_url=os.environ.get("TRAX_REDIS_URL") or None,
+            redis_prefix=os.environ.get("TRAX_REDIS_PREFIX") or "trax:",
+            body_timeout_seconds=float(os.environ.get("TRAX_BODY_TIMEOUT", 10)),
+            database_timeout_seconds=float(os.environ.get("TRAX_DATABASE_TIMEOUT", 5)),
         )

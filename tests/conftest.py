@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, replace
 
 import pytest
@@ -14,15 +15,31 @@ from tests.support.database import reset_schema, truncate_all
 from tests.support.dns import fake_resolver
 
 TEST_KEY_HASH_SECRET = "test-key-hash-secret"
+# Generous enough that no test outside the rate-limit ones is ever throttled (schemathesis
+# makes thousands of requests with one key); those build their own app with small numbers.
+GENEROUS_BURST = 1_000_000_000
 
 
 def pytest_collection_modifyitems(config, items):
-    if os.environ.get("TRAX_DATABASE_URL", "").startswith("postgresql"):
-        return
-    skip = pytest.mark.skip(reason="needs TRAX_DATABASE_URL pointing at PostgreSQL")
-    for item in items:
-        if "postgres" in item.keywords:
-            item.add_marker(skip)
+    skips = {
+        "postgres": (
+            os.environ.get("TRAX_DATABASE_URL", "").startswith("postgresql"),
+            "needs TRAX_DATABASE_URL pointing at PostgreSQL",
+        ),
+        "redis": (bool(os.environ.get("TRAX_REDIS_URL")), "needs TRAX_REDIS_URL"),
+    }
+    for marker, (available, reason) in skips.items():
+        if available:
+            continue
+        for item in items:
+            if marker in item.keywords:
+                item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session")
+def redis_prefix() -> str:
+    """Every test session gets its own Redis key space, so runs sharing a Redis never meet."""
+    return f"trax-test-{secrets.token_hex(6)}:"
 
 
 @pytest.fixture(scope="session")
@@ -33,12 +50,17 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url) -> Settings:
+def settings(database_url, redis_prefix) -> Settings:
+    """TRAX_REDIS_URL set (as in CI): the whole suite runs with the Redis rate limiter."""
     return Settings(
         database_url=database_url,
         write_enabled=True,
         key_hash_secret=TEST_KEY_HASH_SECRET,
         validate_responses=True,
+        rate_limit_burst=GENEROUS_BURST,
+        rate_limit_per_second=GENEROUS_BURST,
+        redis_url=os.environ.get("TRAX_REDIS_URL") or None,
+        redis_prefix=redis_prefix,
     )
 
 

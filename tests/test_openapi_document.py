@@ -93,3 +93,47 @@ def test_every_shared_error_response_uses_the_one_error_schema():
         schema = response["content"]["application/json"]["schema"]
         assert schema == {"$ref": "#/components/schemas/Error"}, name
         assert "X-Request-Id" in response["headers"], name
+
+
+RATE_LIMIT_HEADERS = {
+    "RateLimit-Policy": "#/components/headers/RateLimitPolicy",
+    "RateLimit": "#/components/headers/RateLimit",
+}
+KEYED = [(p, m, o) for p, m, o in OPERATIONS if o.get("security", SPEC["security"]) != []]
+
+
+def resolved(response: dict) -> dict:
+    if "$ref" in response:
+        return SPEC["components"]["responses"][response["$ref"].rsplit("/", 1)[1]]
+    return response
+
+
+@pytest.mark.parametrize(
+    ("path", "method", "operation"), KEYED, ids=[f"{m.upper()} {p}" for p, m, _ in KEYED]
+)
+def test_every_response_of_a_keyed_operation_declares_the_rate_limit_fields(
+    path, method, operation
+):
+    """Every answer to a request with a valid key carries the bucket state, errors included.
+    401 is the one exception: without a valid key there is no bucket to report."""
+    assert {"429", "503"} <= operation["responses"].keys(), "429 and 503 (database) needed"
+    if "requestBody" in operation:
+        assert "408" in operation["responses"], "a body can arrive too slowly: 408"
+    for status, response in operation["responses"].items():
+        headers = resolved(response).get("headers", {})
+        declared = {name: headers.get(name, {}).get("$ref") for name in RATE_LIMIT_HEADERS}
+        if status == "401":
+            assert declared == dict.fromkeys(RATE_LIMIT_HEADERS), "401 has no bucket"
+        else:
+            assert declared == RATE_LIMIT_HEADERS, f"{status} lacks the rate-limit fields"
+    retry_after = resolved(operation["responses"]["429"])["headers"]["Retry-After"]
+    assert retry_after == {"$ref": "#/components/headers/RetryAfter"}
+
+
+def test_public_operations_are_not_rate_limited():
+    public = [o for _, _, o in OPERATIONS if o.get("security", SPEC["security"]) == []]
+    for operation in public:
+        assert "429" not in operation["responses"]
+        for status, response in operation["responses"].items():
+            if "$ref" not in response:
+                assert "RateLimit" not in response.get("headers", {}), status

@@ -78,3 +78,28 @@ class Conflict(ApiError):
     def __init__(self, code: str, message: str):
         super().__init__(message)
         self.code = code
+
+
+class RateLimited(ApiError):
+    status, code = 429, "rate_limited"
+
+    def __init__(self, retry_after_seconds: int):
+        super().__init__(
+            f"Too many requests for this key; retry after {retry_after_seconds} seconds.",
+            headers={"Retry-After": str(retry_after_seconds)},
+        )
+
+
+class RequestTimeout(ApiError):
+    status, code = 408, "request_timeout"
+
+
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database could not be reached or the connection was lost: nothing was changed
+    unless the request was answered with success."""
+
+    def __init__(self):
+        super().__init__(
+            "The service is temporarily unavailable; retry in a moment.",
+            headers={"Retry-After": "1"},
+        )

@@ -1,6 +1,17 @@
-"""Access policy, in the order the contract promises: 401 (key), 403 (scope), 503 (write flag),
-then the body checks that connexion's validation does not make safely (415 for a body without a
-content type, 400 for a body that is not UTF-8 JSON). Schema validation (400) runs after this.
+"""Access policy, in the order the contract promises: 401 (key), 429 (the key's token bucket),
+403 (scope), 503 (write flag), then the body: 413 (size) / 408 (too slow), and the checks that
+connexion's validation does not make safely (415 for a body without a content type, 400 for a
+body that is not UTF-8 JSON). Schema validation (400) runs after this.
+
+The rate limit comes right after the key because the bucket belongs to the key: every request
+a valid key makes costs a token, whether it is then refused for its scope, the write flag or
+its input, so a client cannot probe without limit. Requests without a valid key cost nothing
+and carry no rate-limit headers (there is no bucket to report). The body is read only once all
+of these passed: nothing is read for a request that would be refused anyway.
+
+A read (GET) whose database connection is lost before it answered is run once more (the
+pool's pre-ping hands the retry a live connection); anything else that finds the database
+unreachable answers 503 service_unavailable (server/http/errors.py).
 
 It replaces connexion's SecurityMiddleware: that one never passes required scopes to a bearer
 check, and its errors are not ours. The schemes stay declared in the spec for clients; which
@@ -9,21 +20,30 @@ operations are public and which scope each needs is read from the spec (Operatio
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 import anyio.to_thread
-from starlette.types import ASGIApp, Receive, Scope, Send
+from sqlalchemy.exc import DBAPIError
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.domain.errors import (
     InsufficientScope,
     InvalidRequest,
     NotFound,
+    RateLimited,
     UnsupportedMediaType,
     WriteDisabled,
 )
-from server.http.body_limit import BODY_EXTENSION
+from server.domain.principal import Principal
+from server.domain.token_bucket import Decision
+from server.http.body_limit import BODY_EXTENSION, read_body, replaying
+from server.http.rate_limit import rate_limit_state
 from server.http.spec import OperationIndex, OperationPolicy, has_control_character
 from server.services.api_keys import ApiKeyService
+from server.services.rate_limiter import RateLimiter
+
+logger = logging.getLogger("trax.access")
 
 PRINCIPAL_ARGUMENT = "principal"
 # No text we store can hold U+0000 (PostgreSQL refuses it), so it is refused at the door.
@@ -62,12 +82,30 @@ class AccessMiddleware:
         *,
         operations: OperationIndex,
         api_keys: ApiKeyService,
+        rate_limiter: RateLimiter,
         write_enabled: bool,
+        max_body_bytes: int,
+        body_timeout: float,
     ):
         self.app = app
         self.operations = operations
         self.api_keys = api_keys
+        self.rate_limiter = rate_limiter
         self.write_enabled = write_enabled
+        self.max_body_bytes = max_body_bytes
+        self.body_timeout = body_timeout
+
+    def _admit(self, secret: str | None) -> tuple[Principal, Decision]:
+        """The key (401), then one token from its bucket. Runs in a worker thread: both may
+        wait on the network (database, Redis)."""
+        try:
+            principal = self.api_keys.authenticate(secret)
+        except DBAPIError as exc:
+            if not exc.connection_invalidated:
+                raise
+            logger.warning("database connection lost while authenticating; retrying once")
+            principal = self.api_keys.authenticate(secret)
+        return principal, self.rate_limiter.take(principal.key_id)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,9 +122,14 @@ class AccessMiddleware:
             raise NotFound("No such resource.")
         headers = dict(scope["headers"])
         if not policy.public:
-            principal = await anyio.to_thread.run_sync(
-                self.api_keys.authenticate, presented_secret(headers)
+            principal, decision = await anyio.to_thread.run_sync(
+                self._admit, presented_secret(headers)
             )
+            state = rate_limit_state(scope)
+            if state is not None:
+                state.policy, state.decision = self.rate_limiter.policy, decision
+            if not decision.allowed:
+                raise RateLimited(decision.retry_after_seconds)
             if policy.required_scope not in principal.scopes:
                 raise InsufficientScope(policy.required_scope)
             context = scope.setdefault("extensions", {}).setdefault("connexion_context", {})
@@ -95,8 +138,30 @@ class AccessMiddleware:
             raise WriteDisabled()
         if b"%00" in scope["query_string"]:
             raise InvalidRequest(NUL_MESSAGE)
-        self._check_body(policy, headers, extensions.get(BODY_EXTENSION, b""))
-        await self.app(scope, receive, send)
+        body = await read_body(
+            scope, receive, max_bytes=self.max_body_bytes, timeout=self.body_timeout
+        )
+        scope.setdefault("extensions", {})[BODY_EXTENSION] = body
+        self._check_body(policy, headers, body)
+        await self._call(scope, body, receive, send, retry=policy.method == "get")
+
+    async def _call(
+        self, scope: Scope, body: bytes, receive: Receive, send: Send, *, retry: bool
+    ) -> None:
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, replaying(body, receive), tracking_send)
+        except DBAPIError as exc:
+            if started or not retry or not exc.connection_invalidated:
+                raise
+            logger.warning("database connection lost during %s; retrying once", scope["path"])
+            await self.app(scope, replaying(body, receive), send)
 
     @staticmethod
     def _check_body(policy: OperationPolicy, headers: dict[bytes, bytes], body: bytes) -> None:

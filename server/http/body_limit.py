@@ -1,56 +1,63 @@
-"""Refuses request bodies over the limit before they are read whole (413), and keeps the body
-it read so later layers can check it without reading the stream twice."""
+"""Reads a request body under a size limit and a deadline: over the limit it is refused (413)
+before it is read whole (at once when Content-Length says so); a body that does not arrive in
+time is refused (408), so a slow client cannot hold a request open for ever. AccessMiddleware
+calls it after the key, rate-limit, scope and write checks, so nothing is read for a request
+that would be refused anyway."""
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+import anyio
+from starlette.types import Message, Receive, Scope
 
-from server.domain.errors import InvalidRequest, PayloadTooLarge
+from server.domain.errors import InvalidRequest, PayloadTooLarge, RequestTimeout
 
+
+def _too_large(max_bytes: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The request body is larger than {max_bytes} bytes.")
+
+
+# Where the body that was read is kept for later layers (the error handlers redact
+# write-only fields that a validation message would echo).
 BODY_EXTENSION = "trax.body"
 
 
-class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, max_bytes: int):
-        self.app = app
-        self.max_bytes = max_bytes
+async def read_body(scope: Scope, receive: Receive, *, max_bytes: int, timeout: float) -> bytes:
+    declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
+    if declared is not None:
+        if not declared.isdigit():
+            raise InvalidRequest("Content-Length is not a number.")
+        if int(declared) > max_bytes:
+            raise _too_large(max_bytes)
 
-    def _too_large(self) -> PayloadTooLarge:
-        return PayloadTooLarge(f"The request body is larger than {self.max_bytes} bytes.")
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
-        if declared is not None:
-            if not declared.isdigit():
-                raise InvalidRequest("Content-Length is not a number.")
-            if int(declared) > self.max_bytes:
-                raise self._too_large()
-
-        chunks: list[bytes] = []
-        size = 0
+    chunks: list[bytes] = []
+    size = 0
+    with anyio.move_on_after(timeout) as deadline:
         while True:
             message = await receive()
             if message["type"] != "http.request":
                 break
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.max_bytes:
-                raise self._too_large()
+            if size > max_bytes:
+                raise _too_large(max_bytes)
             chunks.append(chunk)
             if not message.get("more_body", False):
                 break
-        body = b"".join(chunks)
-        scope.setdefault("extensions", {})[BODY_EXTENSION] = body
-        replayed = False
+    if deadline.cancelled_caught:
+        raise RequestTimeout(f"The request body did not arrive within {timeout:g} seconds.")
+    return b"".join(chunks)
 
-        async def replay() -> Message:
-            nonlocal replayed
-            if not replayed:
-                replayed = True
-                return {"type": "http.request", "body": body, "more_body": False}
-            return await receive()
 
-        await self.app(scope, replay, send)
+def replaying(body: bytes, receive: Receive) -> Receive:
+    """A receive callable that hands the already-read body on once, then defers to the
+    server's (for the disconnect message)."""
+    replayed = False
+
+    async def replay() -> Message:
+        nonlocal replayed
+        if not replayed:
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

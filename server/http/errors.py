@@ -15,10 +15,12 @@ from connexion.exceptions import (
     UnsupportedMediaTypeProblem,
 )
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
 from server.domain.errors import (
     ApiError,
+    DatabaseUnavailable,
     InternalError,
     InvalidRequest,
     PayloadTooLarge,
@@ -27,6 +29,7 @@ from server.domain.errors import (
 from server.http.body_limit import BODY_EXTENSION
 from server.http.request_id import REQUEST_ID_HEADER
 from server.http.spec import OperationIndex
+from server.storage.database import database_unavailable
 
 logger = logging.getLogger("trax.errors")
 _MAX_MESSAGE = 300
@@ -86,6 +89,20 @@ class ErrorHandlers:
 
     def http_exception(self, request: ConnexionRequest, exc: HTTPException) -> ConnexionResponse:
         return self._from_status(request, exc.status_code, exc.detail)
+
+    def database_error(self, request: ConnexionRequest, exc: SQLAlchemyError) -> ConnexionResponse:
+        """The database is down or the connection was lost: 503, retry in a moment. Any other
+        database error is a bug (500)."""
+        if not database_unavailable(exc):
+            return self.unexpected(request, exc)
+        logger.warning(
+            "database unavailable in %s %s [request_id=%s]: %s",
+            request.method,
+            request.url.path,
+            _request_id(request),
+            str(exc).splitlines()[0] if str(exc) else type(exc).__name__,
+        )
+        return self._respond(request, DatabaseUnavailable())
 
     def unexpected(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
         logger.error(

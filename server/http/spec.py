@@ -66,18 +66,19 @@ class OperationIndex:
         self.secret_fields = frozenset(_write_only_properties(spec))
         default_security = spec.get("security", [])
         self.by_id: dict[str, OperationPolicy] = {}
-        self._paths: list[tuple[re.Pattern[str], list[str]]] = []
+        self._paths: list[tuple[re.Pattern[str], dict[str, OperationPolicy]]] = []
         for path, item in spec["paths"].items():
             methods = [m for m in HTTP_METHODS if m in item]
             pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(prefix + path))
-            self._paths.append((re.compile(f"^{pattern}$"), [m.upper() for m in methods]))
+            route: dict[str, OperationPolicy] = {}
+            self._paths.append((re.compile(f"^{pattern}$"), route))
             for method in methods:
                 operation = item[method]
                 public = operation.get("security", default_security) == []
                 scope = operation.get(SCOPE_EXTENSION)
                 if not public and not scope:
                     raise ValueError(f"{operation['operationId']} needs {SCOPE_EXTENSION}")
-                self.by_id[operation["operationId"]] = OperationPolicy(
+                route[method] = self.by_id[operation["operationId"]] = OperationPolicy(
                     operation_id=operation["operationId"],
                     method=method,
                     path=path,
@@ -87,13 +88,20 @@ class OperationIndex:
                     has_body="requestBody" in operation,
                 )
 
-    def allowed_methods(self, url_path: str) -> list[str]:
+    def _route(self, url_path: str) -> dict[str, OperationPolicy]:
         if has_control_character(url_path):
-            return []
-        for pattern, methods in self._paths:
+            return {}
+        for pattern, route in self._paths:
             if pattern.match(url_path):
-                return methods
-        return []
+                return route
+        return {}
+
+    def find(self, method: str, url_path: str) -> OperationPolicy | None:
+        """The operation a request goes to, or None."""
+        return self._route(url_path).get(method.lower())
+
+    def allowed_methods(self, url_path: str) -> list[str]:
+        return [method.upper() for method in self._route(url_path)]
 
     def unrouted_error(self, method: str, url_path: str) -> NotFound | MethodNotAllowed:
         """404 for a path the contract does not have; 405 with Allow for a wrong method."""

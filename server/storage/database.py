@@ -2,18 +2,45 @@
 
 from __future__ import annotations
 
+import math
+
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import (
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 
-def make_engine(database_url: str) -> Engine:
+def make_engine(database_url: str, timeout_seconds: float = 5.0) -> Engine:
     if database_url.startswith("sqlite"):
         engine = create_engine(
             database_url, connect_args={"check_same_thread": False, "timeout": 30}
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(database_url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # pool_pre_ping: a connection the server dropped (restart, pg_terminate_backend, failover)
+    # is noticed at checkout and replaced, so the pool heals without a restart.
+    # connect_timeout / pool_timeout: a request never waits for a connection longer than this;
+    # then it answers 503 (server/http/errors.py).
+    return create_engine(
+        database_url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        pool_timeout=timeout_seconds,
+        connect_args={"connect_timeout": max(2, math.ceil(timeout_seconds))},
+    )
+
+
+def database_unavailable(exc: SQLAlchemyError) -> bool:
+    """The database cannot be reached or the connection broke (not a bug in a query)."""
+    if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -4,6 +4,7 @@ method) must still be the error envelope. Every response must carry X-Request-Id
 
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from typing import Any
 from urllib.parse import urlsplit
@@ -19,9 +20,11 @@ from openapi_core.templating.paths.exceptions import (
 )
 from werkzeug.datastructures import Headers, ImmutableMultiDict
 
-from server.http.spec import SPEC_PATH, load_spec
+from server.http.spec import SPEC_PATH, OperationIndex, load_spec
 
 UI_PREFIX = "/v1/ui/"
+RATE_LIMIT_POLICY = re.compile(r'"per-key";q=[1-9][0-9]*;w=[1-9][0-9]*')
+RATE_LIMIT = re.compile(r'"per-key";r=(0|[1-9][0-9]*);t=(0|[1-9][0-9]*)')
 
 
 class _Request:
@@ -53,6 +56,10 @@ class ContractChecker:
         return OpenAPI.from_file_path(str(SPEC_PATH))
 
     @cached_property
+    def operations(self) -> OperationIndex:
+        return OperationIndex(load_spec())
+
+    @cached_property
     def error_schema(self) -> dict[str, Any]:
         spec = load_spec()
         return {"$ref": "#/components/schemas/Error", "components": spec["components"]}
@@ -71,6 +78,20 @@ class ContractChecker:
             return
         if response.status_code >= 400:
             self.check_error_envelope(response)
+        self.check_rate_limit_fields(response)
+
+    def check_rate_limit_fields(self, response: httpx.Response) -> None:
+        operation = self.operations.find(response.request.method, response.request.url.path)
+        present = {"ratelimit-policy", "ratelimit"} & response.headers.keys()
+        if operation is None or operation.public or response.status_code == 401:
+            assert not present, f"rate-limit fields on {response.status_code} {operation}"
+        elif response.status_code == 503 and not present:
+            # The database was away before the key could be checked: no bucket to report.
+            assert response.json()["error"]["code"] == "service_unavailable"
+        else:
+            assert len(present) == 2, f"no rate-limit fields on {response.status_code}"
+            assert RATE_LIMIT_POLICY.fullmatch(response.headers["ratelimit-policy"])
+            assert RATE_LIMIT.fullmatch(response.headers["ratelimit"])
 
     def check_error_envelope(self, response: httpx.Response) -> None:
         assert response.headers["content-type"].startswith("application/json"), response.text

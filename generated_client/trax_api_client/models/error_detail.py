@@ -19,7 +19,7 @@ class ErrorDetail:
             so treat an unknown code like its HTTP status. Known codes: `invalid_request`,
             `invalid_key`, `insufficient_scope`, `not_found`, `method_not_allowed`,
             `payload_too_large`, `unsupported_media_type`, `rate_limited`, `write_disabled`,
-            `internal_error`, `service_unavailable`, `no_enabled_destination`,
+            `internal_error`, `service_unavailable`, `request_timeout`, `no_enabled_destination`,
             `destination_missing_stream_key`, `stream_busy`, `limit_reached`.
              Example: not_found.
         message (str): Human-readable explanation. May change; do not parse it. Example: No such studio..

@@ -1,0 +1,176 @@
+"""Rate-limit backends: one token bucket per API key id (server/domain/token_bucket.py).
+
+- LocalRateLimiter: in this process (the default). With several worker processes each has its
+  own buckets, so a key gets up to N times the burst: use Redis for more than one process.
+- RedisRateLimiter: the check-and-take is one Lua script run by Redis with Redis's own clock,
+  so any number of processes on any number of hosts share one bucket per key exactly.
+- FailoverRateLimiter: Redis, falling back to a local bucket while Redis is unreachable (fail
+  open to a per-process limit, logged), probing Redis again every few seconds and switching
+  back by itself. Availability of the API is worth more than exact limits during an outage;
+  authentication does not depend on Redis and never fails open.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol
+
+from server.domain.token_bucket import BucketPolicy, Decision, take
+
+logger = logging.getLogger("trax.rate_limit")
+
+Clock = Callable[[], int]
+
+
+def wall_clock_us() -> int:
+    return time.time_ns() // 1000
+
+
+class RateLimiter(Protocol):
+    policy: BucketPolicy
+
+    def take(self, key_id: str) -> Decision: ...
+
+
+class LocalRateLimiter:
+    """Buckets in a dict guarded by a lock. Full buckets are forgotten (a missing entry means
+    full), so memory follows the keys used within the last refill window."""
+
+    _SWEEP_EVERY = 1024
+
+    def __init__(self, policy: BucketPolicy, clock: Clock = wall_clock_us):
+        self.policy = policy
+        self._clock = clock
+        self._tats: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._calls = 0
+
+    def take(self, key_id: str) -> Decision:
+        with self._lock:
+            now = self._clock()
+            tat, decision = take(self.policy, self._tats.get(key_id), now)
+            self._tats[key_id] = tat
+            self._calls += 1
+            if self._calls % self._SWEEP_EVERY == 0:
+                self._tats = {k: v for k, v in self._tats.items() if v > now}
+            return decision
+
+
+# KEYS[1]: the bucket. ARGV: capacity, interval_us, and a clock override used only by tests
+# ('' = Redis's own TIME, which is what the server always sends). Numbers are written with
+# %.0f: Lua's default number format keeps only 14 digits and a microsecond time has 16.
+TAKE_LUA = """
+local capacity = tonumber(ARGV[1])
+local interval = tonumber(ARGV[2])
+local now
+if ARGV[3] ~= '' then
+  now = tonumber(ARGV[3])
+else
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+end
+local tau = interval * (capacity - 1)
+local tat = tonumber(redis.call('GET', KEYS[1]) or now)
+if tat < now then tat = now end
+if tat - now > tau then
+  return {0, 0, tat - tau - now, tat - now}
+end
+local new_tat = tat + interval
+local ttl_ms = math.ceil((new_tat - now) / 1000)
+redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', ttl_ms)
+local remaining = math.floor((tau + now - new_tat) / interval) + 1
+return {1, remaining, 0, new_tat - now}
+"""
+
+
+class RedisRateLimiter:
+    def __init__(self, client, policy: BucketPolicy, prefix: str = "trax:", clock=None):
+        self.policy = policy
+        self._client = client
+        self._prefix = f"{prefix}ratelimit:"
+        self._script = client.register_script(TAKE_LUA)
+        # Tests only: a controlled clock (microseconds) instead of Redis's TIME.
+        self._clock = clock
+
+    def take(self, key_id: str) -> Decision:
+        now = "" if self._clock is None else str(self._clock())
+        allowed, remaining, wait_us, full_us = self._script(
+            keys=[self._prefix + key_id],
+            args=[self.policy.capacity, self.policy.interval_us, now],
+        )
+        return Decision(bool(allowed), int(remaining), int(wait_us), int(full_us))
+
+
+class FailoverRateLimiter:
+    def __init__(
+        self,
+        primary: RedisRateLimiter,
+        fallback: LocalRateLimiter,
+        *,
+        errors: tuple[type[BaseException], ...],
+        probe_interval_s: float = 5.0,
+        monotonic: Callable[[], float] = time.monotonic,
+    ):
+        self.policy = primary.policy
+        self.primary, self.fallback = primary, fallback
+        self._errors = errors
+        self._probe_interval = probe_interval_s
+        self._monotonic = monotonic
+        self._down_until: float | None = None
+
+    @property
+    def degraded(self) -> bool:
+        return self._down_until is not None
+
+    def take(self, key_id: str) -> Decision:
+        down_until = self._down_until
+        if down_until is not None and self._monotonic() < down_until:
+            return self.fallback.take(key_id)
+        try:
+            decision = self.primary.take(key_id)
+        except self._errors as exc:
+            if down_until is None:
+                logger.warning(
+                    "Redis is unreachable (%s); rate limits fall back to a per-process bucket "
+                    "and Redis is probed again every %.0f s",
+                    exc,
+                    self._probe_interval,
+                )
+            self._down_until = self._monotonic() + self._probe_interval
+            return self.fallback.take(key_id)
+        if down_until is not None:
+            self._down_until = None
+            logger.warning("Redis is reachable again; rate limits are shared again")
+        return decision
+
+
+def build_rate_limiter(
+    burst: int,
+    per_second: float,
+    redis_url: str | None,
+    redis_prefix: str = "trax:",
+) -> RateLimiter:
+    policy = BucketPolicy.from_rate(burst, per_second)
+    local = LocalRateLimiter(policy)
+    if not redis_url:
+        return local
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    client = redis.Redis.from_url(
+        redis_url,
+        # Fail fast: a request waits at most this long on Redis before the local fallback.
+        socket_connect_timeout=0.5,
+        socket_timeout=0.5,
+        retry=Retry(NoBackoff(), 0),
+        health_check_interval=30,
+    )
+    return FailoverRateLimiter(
+        RedisRateLimiter(client, policy, redis_prefix),
+        local,
+        errors=(redis.RedisError, OSError),
+    )
