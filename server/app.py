@@ -24,6 +24,7 @@ from starlette.exceptions import HTTPException
 
 from server.config import Settings
 from server.domain.errors import ApiError
+from server.handlers.media import MediaHandlers
 from server.handlers.meta import MetaHandlers
 from server.handlers.studios import StudioHandlers
 from server.http.access import AccessMiddleware
@@ -31,7 +32,9 @@ from server.http.body_limit import BodyLimitMiddleware
 from server.http.errors import ErrorHandlers
 from server.http.request_id import RequestIdMiddleware
 from server.http.spec import OperationIndex, load_spec
+from server.http.uploads import MediaUploadMiddleware
 from server.services.container import Services
+from server.storage.media_store import LocalMediaStore
 
 
 class HandlerResolver(Resolver):
@@ -54,6 +57,18 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     spec = load_spec()
     operations = OperationIndex(spec)
     errors = ErrorHandlers(operations)
+    # The embedded media store's upload URLs (/uploads/…) are served in front of the JSON
+    # stack: outside /v1, exempt from the JSON body limit, streamed to disk.
+    uploads = []
+    if isinstance(services.media.store, LocalMediaStore):
+        uploads.append(
+            partial(
+                MediaUploadMiddleware,
+                media=services.media,
+                store=services.media.store,
+                write_enabled=settings.write_enabled,
+            )
+        )
 
     app = FlaskApp(
         __name__,
@@ -62,6 +77,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
             RequestIdMiddleware,
             partial(ServerErrorMiddleware, handler=errors.unexpected),
             ExceptionMiddleware,
+            *uploads,
             partial(BodyLimitMiddleware, max_bytes=settings.max_body_bytes),
             SwaggerUIMiddleware,
             RoutingMiddleware,
@@ -79,7 +95,13 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.add_api(
         spec,
-        resolver=HandlerResolver([MetaHandlers(settings, spec), StudioHandlers(services.studios)]),
+        resolver=HandlerResolver(
+            [
+                MetaHandlers(settings, spec),
+                StudioHandlers(services.studios),
+                MediaHandlers(services.media),
+            ]
+        ),
         pythonic_params=True,
         strict_validation=True,
         validate_responses=settings.validate_responses,

@@ -32,12 +32,18 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url) -> Settings:
+def media_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, media_dir) -> Settings:
     return Settings(
         database_url=database_url,
         write_enabled=True,
         key_hash_secret=TEST_KEY_HASH_SECRET,
         validate_responses=True,
+        media_dir=media_dir,
     )
 
 

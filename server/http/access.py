@@ -22,6 +22,7 @@ from server.domain.errors import (
     WriteDisabled,
 )
 from server.http.body_limit import BODY_EXTENSION
+from server.http.origin import ORIGIN_ARGUMENT, request_origin
 from server.http.spec import OperationIndex, OperationPolicy, has_control_character
 from server.services.api_keys import ApiKeyService
 
@@ -91,6 +92,8 @@ class AccessMiddleware:
                 raise InsufficientScope(policy.required_scope)
             context = scope.setdefault("extensions", {}).setdefault("connexion_context", {})
             context[PRINCIPAL_ARGUMENT] = principal
+            # Handlers that build URLs back to this server take an `origin` argument.
+            context[ORIGIN_ARGUMENT] = request_origin(scope)
         if policy.mutating and not self.write_enabled:
             raise WriteDisabled()
         if b"%00" in scope["query_string"]:

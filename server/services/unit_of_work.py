@@ -6,7 +6,12 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from server.storage.repositories import AccountRepository, ApiKeyRepository, StudioRepository
+from server.storage.repositories import (
+    AccountRepository,
+    ApiKeyRepository,
+    MediaAssetRepository,
+    StudioRepository,
+)
 
 
 class UnitOfWork:
@@ -18,6 +23,7 @@ class UnitOfWork:
         self.accounts = AccountRepository(self.session)
         self.api_keys = ApiKeyRepository(self.session)
         self.studios = StudioRepository(self.session)
+        self.media = MediaAssetRepository(self.session)
         return self
 
     def __exit__(self, *exc_info) -> None:
