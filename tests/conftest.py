@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from dataclasses import dataclass, replace
 
 import pytest
@@ -59,6 +60,9 @@ def services(settings) -> Services:
 def clean_database(request):
     if "services" in request.fixturenames or "app" in request.fixturenames:
         truncate_all(request.getfixturevalue("services").engine)
+        media_dir = request.getfixturevalue("media_dir")
+        shutil.rmtree(media_dir)
+        media_dir.mkdir()
 
 
 @pytest.fixture(scope="session")
@@ -110,4 +114,64 @@ def live_server(app):
     from tests.support.live_server import serve
 
     with serve(app) as base_url:
+        yield base_url
+
+
+S3_BUCKET = "trax-media-test"
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A local S3-compatible server (moto's server mode) on 127.0.0.1, with an empty bucket."""
+    import logging
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).create_bucket(Bucket=S3_BUCKET)
+    yield endpoint
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_settings(settings, s3_endpoint) -> Settings:
+    return replace(
+        settings,
+        media_backend="s3",
+        s3_bucket=S3_BUCKET,
+        s3_endpoint_url=s3_endpoint,
+        s3_access_key_id="testing",
+        s3_secret_access_key="testing",
+    )
+
+
+@pytest.fixture(scope="session")
+def s3_services(s3_settings, services) -> Services:
+    """Services on the same (already migrated) database, storing media in the S3 server."""
+    s3_services = Services.build(s3_settings)
+    yield s3_services
+    s3_services.close()
+
+
+@pytest.fixture(scope="session")
+def s3_app(s3_settings, s3_services):
+    return create_app(s3_settings, s3_services)
+
+
+@pytest.fixture(scope="session")
+def s3_live_server(s3_app):
+    from tests.support.live_server import serve
+
+    with serve(s3_app) as base_url:
         yield base_url

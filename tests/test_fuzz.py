@@ -74,5 +74,7 @@ def test_stateful_sequences_conform(app, services):
     Workflow.run(
         settings=hypothesis.settings(FUZZ_SETTINGS, max_examples=40, stateful_step_count=6)
     )
-    # The links were followed: a created studio was read back and updated.
+    # The links were followed: a created studio was read back and updated, a registered media
+    # asset was read back.
     assert {("create_studio", 201), ("get_studio", 200), ("update_studio", 200)} <= seen
+    assert {("create_media", 201), ("get_media", 200)} <= seen

@@ -33,7 +33,10 @@ class _Request:
         self.host_url = f"{url.scheme}://{url.netloc}"
         self.path = url.path
         self.method = request.method.lower()
-        self.body = request.content or None
+        try:
+            self.body = request.content or None
+        except httpx.RequestNotRead:  # a streamed body the server refused before reading it
+            self.body = None
         self.content_type = request.headers.get("content-type", "")
         self.parameters = RequestParameters(
             query=ImmutableMultiDict(httpx.QueryParams(url.query).multi_items()),

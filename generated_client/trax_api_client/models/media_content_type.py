@@ -2,21 +2,21 @@ from enum import StrEnum
 
 
 class MediaContentType(StrEnum):
-    AUDIOAAC = "audio/aac"
-    AUDIOFLAC = "audio/flac"
-    AUDIOMP4 = "audio/mp4"
-    AUDIOMPEG = "audio/mpeg"
-    AUDIOOGG = "audio/ogg"
-    AUDIOWAV = "audio/wav"
-    AUDIOWEBM = "audio/webm"
-    IMAGEGIF = "image/gif"
-    IMAGEJPEG = "image/jpeg"
-    IMAGEPNG = "image/png"
-    IMAGEWEBP = "image/webp"
-    VIDEOMP4 = "video/mp4"
-    VIDEOQUICKTIME = "video/quicktime"
-    VIDEOWEBM = "video/webm"
-    VIDEOX_MATROSKA = "video/x-matroska"
+    AUDIO_AAC = "audio/aac"
+    AUDIO_FLAC = "audio/flac"
+    AUDIO_MP4 = "audio/mp4"
+    AUDIO_MPEG = "audio/mpeg"
+    AUDIO_OGG = "audio/ogg"
+    AUDIO_WAV = "audio/wav"
+    AUDIO_WEBM = "audio/webm"
+    IMAGE_GIF = "image/gif"
+    IMAGE_JPEG = "image/jpeg"
+    IMAGE_PNG = "image/png"
+    IMAGE_WEBP = "image/webp"
+    VIDEO_MATROSKA = "video/x-matroska"
+    VIDEO_MP4 = "video/mp4"
+    VIDEO_QUICKTIME = "video/quicktime"
+    VIDEO_WEBM = "video/webm"
 
     def __str__(self) -> str:
         return str(self.value)
