@@ -254,9 +254,20 @@ class TestLocalUpload:
             lambda q: {"expires": q["expires"]},
             lambda q: {"signature": q["signature"]},
             lambda q: {**q, "expires": "soon"},
+            lambda q: {**q, "expires": "\u00b2"},
+            lambda q: {**q, "expires": "9" * 40},
             lambda q: {},
         ],
-        ids=["signature", "expires", "no-signature", "no-expires", "bad-expires", "no-query"],
+        ids=[
+            "signature",
+            "expires",
+            "no-signature",
+            "no-expires",
+            "bad-expires",
+            "superscript-expires",
+            "huge-expires",
+            "no-query",
+        ],
     )
     def test_a_tampered_url_is_refused(self, api, media_dir, tamper):
         created = create(api)

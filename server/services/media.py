@@ -9,6 +9,7 @@ response ever shows a status that storage already contradicts."""
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +39,7 @@ logger = logging.getLogger("trax.media")
 
 MEDIA_ID_PREFIX = "media"
 PENDING, READY, FAILED, EXPIRED = "pending_upload", "ready", "failed", "expired"
+_EXPIRES = re.compile(r"^[0-9]{1,12}$")  # Unix seconds, ASCII digits only
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,7 @@ class MediaService:
         """Checks an upload URL of the embedded store: 403 upload_url_invalid unless this server
         signed exactly it, 403 upload_url_expired after its expiry, 409 upload_not_pending once
         the asset is settled."""
-        if self._signer is None or not is_media_id(media_id) or not expires.isdigit():
+        if self._signer is None or not is_media_id(media_id) or not _EXPIRES.match(expires):
             raise UploadUrlInvalid()
         with self._uow() as uow:
             asset = uow.media.get_any_account(media_id)
