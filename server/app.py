@@ -28,6 +28,7 @@ from server.domain.errors import ApiError
 from server.handlers.chat import ChatHandlers
 from server.handlers.connections import ConnectionHandlers
 from server.handlers.destinations import DestinationHandlers
+from server.handlers.media import MediaHandlers
 from server.handlers.meta import MetaHandlers
 from server.handlers.sources import SourceHandlers
 from server.handlers.stream import StreamHandlers
@@ -37,8 +38,10 @@ from server.http.errors import ErrorHandlers
 from server.http.rate_limit import RateLimitHeadersMiddleware
 from server.http.request_id import RequestIdMiddleware
 from server.http.spec import OperationIndex, load_spec
+from server.http.uploads import MediaUploadMiddleware
 from server.services.container import Services
 from server.services.rate_limiter import RateLimiter, build_rate_limiter
+from server.storage.media_store import LocalMediaStore
 
 
 class HandlerResolver(Resolver):
@@ -71,6 +74,18 @@ def create_app(
     spec = load_spec()
     operations = OperationIndex(spec)
     errors = ErrorHandlers(operations)
+    # The embedded media store's upload URLs (/uploads/…) are served in front of the JSON
+    # stack: outside /v1, exempt from the JSON body limit, streamed to disk.
+    uploads = []
+    if isinstance(services.media.store, LocalMediaStore):
+        uploads.append(
+            partial(
+                MediaUploadMiddleware,
+                media=services.media,
+                store=services.media.store,
+                write_enabled=settings.write_enabled,
+            )
+        )
 
     app = FlaskApp(
         __name__,
@@ -80,6 +95,7 @@ def create_app(
             RateLimitHeadersMiddleware,
             partial(ServerErrorMiddleware, handler=errors.unexpected),
             ExceptionMiddleware,
+            *uploads,
             SwaggerUIMiddleware,
             RoutingMiddleware,
             partial(
@@ -108,6 +124,7 @@ def create_app(
                 StreamHandlers(services.stream),
                 ConnectionHandlers(services.connections),
                 ChatHandlers(services.chat),
+                MediaHandlers(services.media),
             ]
         ),
         pythonic_params=True,

@@ -10,6 +10,14 @@ from pathlib import Path
 VAR_DIR = Path(os.environ.get("TRAX_VAR_DIR", "var"))
 DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'trax.db'}"
 _TRUE = {"1", "true", "yes", "on"}
+# The contract's bound on a media asset's declared size (MediaSize.maximum): 5 GiB, also the
+# largest single PUT an S3 object store accepts. A deployment may configure a lower maximum.
+MEDIA_SIZE_LIMIT = 5 * 1024**3
+MEDIA_BACKENDS = ("local", "s3")
+
+
+def _optional(name: str) -> str | None:
+    return os.environ.get(name) or None
 
 
 def _flag(name: str, default: bool = False) -> bool:
@@ -55,6 +63,33 @@ class Settings:
     body_timeout_seconds: float = 10.0
     # How long to wait for a database connection (pool or connect) before answering 503.
     database_timeout_seconds: float = 5.0
+    # Media library. "local": files under media_dir, uploaded through this server's own
+    # /uploads/ URLs. "s3": an S3-compatible object store, uploaded through presigned URLs.
+    media_backend: str = "local"
+    media_dir: Path = VAR_DIR / "media"
+    media_max_bytes: int = MEDIA_SIZE_LIMIT
+    # How long an upload URL works; an upload not completed by then leaves the asset expired.
+    media_upload_ttl_seconds: int = 3600
+    # The origin clients reach this server at (for the embedded store's upload URLs), e.g.
+    # https://api.example.com. Unset: the origin of the request that asked for the URL.
+    public_base_url: str | None = None
+    s3_bucket: str | None = None
+    s3_endpoint_url: str | None = None
+    s3_region: str = "us-east-1"
+    # Unset: boto3's own credential chain (environment, profile, instance role).
+    s3_access_key_id: str | None = None
+    s3_secret_access_key: str | None = None
+    s3_key_prefix: str = "media/"
+
+    def __post_init__(self) -> None:
+        if self.media_backend not in MEDIA_BACKENDS:
+            raise ValueError(f"TRAX_MEDIA_BACKEND must be one of {', '.join(MEDIA_BACKENDS)}")
+        if not 1 <= self.media_max_bytes <= MEDIA_SIZE_LIMIT:
+            raise ValueError(f"TRAX_MEDIA_MAX_BYTES must be between 1 and {MEDIA_SIZE_LIMIT}")
+        if not 60 <= self.media_upload_ttl_seconds <= 7 * 24 * 3600:
+            raise ValueError("TRAX_MEDIA_UPLOAD_TTL must be between 60 and 604800 seconds")
+        if self.media_backend == "s3" and not self.s3_bucket:
+            raise ValueError("TRAX_MEDIA_BACKEND=s3 needs TRAX_S3_BUCKET")
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -72,4 +107,15 @@ class Settings:
             redis_prefix=os.environ.get("TRAX_REDIS_PREFIX") or "trax:",
             body_timeout_seconds=float(os.environ.get("TRAX_BODY_TIMEOUT", 10)),
             database_timeout_seconds=float(os.environ.get("TRAX_DATABASE_TIMEOUT", 5)),
+            media_backend=os.environ.get("TRAX_MEDIA_BACKEND", "local").strip().lower(),
+            media_dir=Path(os.environ.get("TRAX_MEDIA_DIR") or VAR_DIR / "media"),
+            media_max_bytes=int(os.environ.get("TRAX_MEDIA_MAX_BYTES", MEDIA_SIZE_LIMIT)),
+            media_upload_ttl_seconds=int(os.environ.get("TRAX_MEDIA_UPLOAD_TTL", 3600)),
+            public_base_url=_optional("TRAX_PUBLIC_BASE_URL"),
+            s3_bucket=_optional("TRAX_S3_BUCKET"),
+            s3_endpoint_url=_optional("TRAX_S3_ENDPOINT_URL"),
+            s3_region=os.environ.get("TRAX_S3_REGION") or "us-east-1",
+            s3_access_key_id=_optional("TRAX_S3_ACCESS_KEY_ID"),
+            s3_secret_access_key=_optional("TRAX_S3_SECRET_ACCESS_KEY"),
+            s3_key_prefix=os.environ.get("TRAX_S3_KEY_PREFIX", "media/"),
         )

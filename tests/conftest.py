@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 from dataclasses import dataclass, replace
 
 import pytest
@@ -50,7 +51,12 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url, redis_prefix) -> Settings:
+def media_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, redis_prefix, media_dir) -> Settings:
     """TRAX_REDIS_URL set (as in CI): the whole suite runs with the Redis rate limiter."""
     return Settings(
         database_url=database_url,
@@ -61,6 +67,7 @@ def settings(database_url, redis_prefix) -> Settings:
         rate_limit_per_second=GENEROUS_BURST,
         redis_url=os.environ.get("TRAX_REDIS_URL") or None,
         redis_prefix=redis_prefix,
+        media_dir=media_dir,
     )
 
 
@@ -76,6 +83,9 @@ def services(settings) -> Services:
 def clean_database(request):
     if "services" in request.fixturenames or "app" in request.fixturenames:
         truncate_all(request.getfixturevalue("services").engine)
+        media_dir = request.getfixturevalue("media_dir")
+        shutil.rmtree(media_dir)
+        media_dir.mkdir()
 
 
 @pytest.fixture(scope="session")
@@ -127,4 +137,64 @@ def live_server(app):
     from tests.support.live_server import serve
 
     with serve(app) as base_url:
+        yield base_url
+
+
+S3_BUCKET = "trax-media-test"
+
+
+@pytest.fixture(scope="session")
+def s3_endpoint():
+    """A local S3-compatible server (moto's server mode) on 127.0.0.1, with an empty bucket."""
+    import logging
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    boto3.session.Session().client(
+        "s3",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).create_bucket(Bucket=S3_BUCKET)
+    yield endpoint
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def s3_settings(settings, s3_endpoint) -> Settings:
+    return replace(
+        settings,
+        media_backend="s3",
+        s3_bucket=S3_BUCKET,
+        s3_endpoint_url=s3_endpoint,
+        s3_access_key_id="testing",
+        s3_secret_access_key="testing",
+    )
+
+
+@pytest.fixture(scope="session")
+def s3_services(s3_settings, services) -> Services:
+    """Services on the same (already migrated) database, storing media in the S3 server."""
+    s3_services = Services.build(s3_settings)
+    yield s3_services
+    s3_services.close()
+
+
+@pytest.fixture(scope="session")
+def s3_app(s3_settings, s3_services):
+    return create_app(s3_settings, s3_services)
+
+
+@pytest.fixture(scope="session")
+def s3_live_server(s3_app):
+    from tests.support.live_server import serve
+
+    with serve(s3_app) as base_url:
         yield base_url

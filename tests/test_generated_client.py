@@ -10,11 +10,17 @@ from pathlib import Path
 
 import httpx
 from trax_api_client import AuthenticatedClient, Client
+from trax_api_client.api.media import create_media, get_media, list_media
 from trax_api_client.api.meta import get_health
 from trax_api_client.api.studios import create_studio, get_studio, list_studios, update_studio
 from trax_api_client.models import (
+    CreatedMediaAsset,
+    CreateMediaRequest,
     CreateStudioRequest,
     Error,
+    MediaAsset,
+    MediaAssetList,
+    MediaContentType,
     Studio,
     StudioList,
     UpdateStudioRequest,
@@ -234,3 +240,70 @@ def test_connections_and_chat_end_to_end_through_the_generated_client(
             == 204
         )
         assert list_connections.sync(client=client).data == []
+
+
+def test_media_end_to_end_on_the_embedded_store(live_server, tenant, media_dir):
+    with AuthenticatedClient(base_url=live_server, token=tenant.secret, timeout=10) as client:
+        media_id = walk_the_media_lifecycle(client)
+    # The presigned URL pointed back at the live server, which streamed the file to disk.
+    assert (media_dir / media_id).stat().st_size == UPLOAD_SIZE
+
+
+def test_media_end_to_end_on_an_s3_store(s3_live_server, s3_endpoint, tenant):
+    with AuthenticatedClient(base_url=s3_live_server, token=tenant.secret, timeout=10) as client:
+        created = create_media.sync(client=client, body=media_request("probe.png", 1))
+        assert created.upload.url.startswith(f"{s3_endpoint}/")
+        walk_the_media_lifecycle(client)
+
+
+UPLOAD_SIZE = 300_000  # several chunks, and well over the 64 KiB JSON body limit
+
+
+def media_request(filename: str, size: int) -> CreateMediaRequest:
+    return CreateMediaRequest(filename=filename, content_type=MediaContentType.VIDEO_MP4, size=size)
+
+
+def walk_the_media_lifecycle(client: AuthenticatedClient) -> str:
+    """Registers an upload, sends a real file through the presigned URL exactly as a client
+    would (no API key), and reads the outcome back; returns the uploaded asset's id."""
+    payload = os.urandom(UPLOAD_SIZE)
+    detailed = create_media.sync_detailed(
+        client=client, body=media_request("Opening titles.mp4", len(payload))
+    )
+    assert detailed.status_code == 201
+    created = detailed.parsed
+    assert isinstance(created, CreatedMediaAsset)
+    assert detailed.headers["location"] == f"/v1/media/{created.id}"
+    assert created.status == "pending_upload" and created.ready_at is None
+    assert created.upload.expires_at == created.upload_expires_at
+
+    pending = get_media.sync(client=client, media_id=created.id)
+    assert isinstance(pending, MediaAsset) and pending.status == "pending_upload"
+
+    upload = created.upload
+    sent = httpx.request(
+        upload.method, upload.url, content=payload, headers=upload.headers.additional_properties
+    )
+    assert sent.is_success, sent.text
+
+    ready = get_media.sync(client=client, media_id=created.id)
+    assert ready.status == "ready" and ready.ready_at is not None
+    assert (ready.size, ready.content_type) == (len(payload), "video/mp4")
+
+    others = [
+        create_media.sync(client=client, body=media_request(f"clip {i}.mp4", 10)) for i in range(3)
+    ]
+    seen, cursor = [], UNSET
+    while True:
+        page = list_media.sync(client=client, limit=2, cursor=cursor)
+        assert isinstance(page, MediaAssetList)
+        seen += [(m.id, m.status) for m in page.data]
+        if not page.next_cursor:
+            break
+        cursor = page.next_cursor
+    assert (created.id, "ready") in seen
+    assert [m for m, _ in seen][-3:] == [o.id for o in others]
+
+    missing = get_media.sync_detailed(client=client, media_id="media_01JDQ3B4C5D6E7F8G9H0J1K2M3")
+    assert missing.status_code == 404 and missing.parsed.error.code == "not_found"
+    return created.id

@@ -42,6 +42,29 @@ class MethodNotAllowed(ApiError):
     status, code = 405, "method_not_allowed"
 
 
+class UploadNotPending(ApiError):
+    status, code = 409, "upload_not_pending"
+
+
+class UploadUrlInvalid(ApiError):
+    """An upload URL of the embedded media store that this server did not sign as presented."""
+
+    status, code = 403, "upload_url_invalid"
+
+    def __init__(self):
+        super().__init__(
+            "The upload URL is invalid: it was altered or was not issued by this server. "
+            "Use the URL create_media returned, unchanged."
+        )
+
+
+class UploadUrlExpired(ApiError):
+    status, code = 403, "upload_url_expired"
+
+    def __init__(self):
+        super().__init__("The upload URL has expired; start a new upload with create_media.")
+
+
 class PayloadTooLarge(ApiError):
     status, code = 413, "payload_too_large"
 

@@ -38,6 +38,7 @@ from server.domain.errors import (
 from server.domain.principal import Principal
 from server.domain.token_bucket import Decision
 from server.http.body_limit import BODY_EXTENSION, read_body, replaying
+from server.http.origin import ORIGIN_ARGUMENT, request_origin
 from server.http.rate_limit import rate_limit_state
 from server.http.spec import OperationIndex, OperationPolicy, has_control_character
 from server.services.api_keys import ApiKeyService
@@ -134,6 +135,8 @@ class AccessMiddleware:
                 raise InsufficientScope(policy.required_scope)
             context = scope.setdefault("extensions", {}).setdefault("connexion_context", {})
             context[PRINCIPAL_ARGUMENT] = principal
+            # Handlers that build URLs back to this server take an `origin` argument.
+            context[ORIGIN_ARGUMENT] = request_origin(scope)
         if policy.mutating and not self.write_enabled:
             raise WriteDisabled()
         if b"%00" in scope["query_string"]:

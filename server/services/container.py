@@ -16,11 +16,13 @@ from server.services.chat import ChatService
 from server.services.connections import ConnectionService
 from server.services.destinations import DestinationService
 from server.services.ingest_urls import IngestUrlPolicy, Resolver, system_resolver
+from server.services.media import MediaService
 from server.services.sources import SourceService
 from server.services.stream import StreamService
 from server.services.studios import StudioService
 from server.services.unit_of_work import UnitOfWork
 from server.storage.database import make_engine, make_session_factory
+from server.storage.media_store import LocalMediaStore, MediaStore, S3MediaStore, UploadSigner
 from server.streaming.engine import BookkeepingEngine, StreamEngine
 
 
@@ -38,6 +40,7 @@ class Services:
     connections: ConnectionService
     chat: ChatService
     chat_adapter: ChatAdapter
+    media: MediaService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -56,6 +59,8 @@ class Services:
         stream_engine = stream_engine or BookkeepingEngine()
         stream = StreamService(unit_of_work, stream_engine)
         chat_adapter = chat_adapter or LocalRecordingAdapter(engine)
+        signer = UploadSigner.derived_from(settings.key_hash_secret)
+        store = media_store(settings, signer)
         return cls(
             settings=settings,
             engine=engine,
@@ -73,4 +78,24 @@ class Services:
             connections=ConnectionService(unit_of_work),
             chat=ChatService(unit_of_work, chat_adapter),
             chat_adapter=chat_adapter,
+            media=MediaService(
+                unit_of_work,
+                store,
+                max_bytes=settings.media_max_bytes,
+                upload_ttl=timedelta(seconds=settings.media_upload_ttl_seconds),
+                signer=signer,
+            ),
         )
+
+
+def media_store(settings: Settings, signer: UploadSigner) -> MediaStore:
+    if settings.media_backend == "s3":
+        return S3MediaStore.from_settings(
+            bucket=settings.s3_bucket,
+            endpoint_url=settings.s3_endpoint_url,
+            region=settings.s3_region,
+            access_key_id=settings.s3_access_key_id,
+            secret_access_key=settings.s3_secret_access_key,
+            key_prefix=settings.s3_key_prefix,
+        )
+    return LocalMediaStore(settings.media_dir, signer, settings.public_base_url)

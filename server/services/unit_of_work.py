@@ -12,6 +12,7 @@ from server.storage.repositories import (
     ChatRepository,
     ConnectionRepository,
     DestinationRepository,
+    MediaAssetRepository,
     SourceRepository,
     StudioRepository,
     StudioStreamRepository,
@@ -32,6 +33,7 @@ class UnitOfWork:
         self.destinations = DestinationRepository(self.session)
         self.connections = ConnectionRepository(self.session)
         self.chat = ChatRepository(self.session)
+        self.media = MediaAssetRepository(self.session)
         return self
 
     def __exit__(self, *exc_info) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     ForeignKey,
@@ -216,3 +217,23 @@ class RecordedChatDelivery(Base):
     connection_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
     text: Mapped[str] = mapped_column(String(2000))
     delivered_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class MediaAsset(Base):
+    __tablename__ = "media_assets"
+    __table_args__ = (Index("ix_media_assets_account_id_id", "account_id", "id"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
+    filename: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(100))
+    # Declared size in bytes; a ready asset's stored object has exactly this size.
+    size: Mapped[int] = mapped_column(BigInteger)
+    # pending_upload → ready | failed | expired (the last three are final).
+    status: Mapped[str] = mapped_column(String(32))
+    failure_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The upload URL's expiry, whole seconds; an upload must complete before it.
+    upload_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -16,6 +16,7 @@ from server.storage.models import (
     ChatOutbox,
     Connection,
     Destination,
+    MediaAsset,
     Source,
     StreamTransition,
     Studio,
@@ -342,3 +343,51 @@ class ChatRepository:
 
     def message(self, message_id: str) -> ChatMessage | None:
         return self.session.get(ChatMessage, message_id)
+
+
+class MediaAssetRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, asset: MediaAsset) -> None:
+        self.session.add(asset)
+
+    def get(self, account_id: str, media_id: str) -> MediaAsset | None:
+        return self.session.scalars(
+            select(MediaAsset).where(MediaAsset.account_id == account_id, MediaAsset.id == media_id)
+        ).one_or_none()
+
+    def get_any_account(self, media_id: str) -> MediaAsset | None:
+        """For the embedded store's upload URL, which is the credential and names no account."""
+        return self.session.get(MediaAsset, media_id)
+
+    def page(self, account_id: str, request: PageRequest) -> list[MediaAsset]:
+        """Keyset page: at most limit + 1 rows after `after_id`, by id ascending."""
+        query = select(MediaAsset).where(MediaAsset.account_id == account_id)
+        if request.after_id is not None:
+            query = query.where(MediaAsset.id > request.after_id)
+        return list(self.session.scalars(query.order_by(MediaAsset.id).limit(request.limit + 1)))
+
+    def settle_pending(
+        self,
+        media_id: str,
+        *,
+        status: str,
+        failure_reason: str | None,
+        ready_at: datetime | None,
+        now: datetime,
+    ) -> bool:
+        """Moves a pending_upload asset to a final status. Only from pending_upload, so two
+        racing reconcilers cannot both settle it (the loser changes nothing); True if it won."""
+        result = self.session.execute(
+            update(MediaAsset)
+            .where(MediaAsset.id == media_id, MediaAsset.status == "pending_upload")
+            .values(status=status, failure_reason=failure_reason, ready_at=ready_at, updated_at=now)
+        )
+        return result.rowcount == 1
+
+    def get_many(self, media_ids: list[str]) -> dict[str, MediaAsset]:
+        if not media_ids:
+            return {}
+        rows = self.session.scalars(select(MediaAsset).where(MediaAsset.id.in_(media_ids)))
+        return {row.id: row for row in rows}

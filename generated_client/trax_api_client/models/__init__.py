@@ -7,8 +7,10 @@ from .chat_message_list import ChatMessageList
 from .connection import Connection
 from .connection_list import ConnectionList
 from .create_destination_request import CreateDestinationRequest
+from .create_media_request import CreateMediaRequest
 from .create_source_request import CreateSourceRequest
 from .create_studio_request import CreateStudioRequest
+from .created_media_asset import CreatedMediaAsset
 from .destination import Destination
 from .destination_list import DestinationList
 from .destination_platform import DestinationPlatform
@@ -17,9 +19,14 @@ from .error import Error
 from .error_detail import ErrorDetail
 from .health import Health
 from .ingest_endpoint import IngestEndpoint
+from .media_asset import MediaAsset
+from .media_asset_list import MediaAssetList
+from .media_content_type import MediaContentType
 from .open_api_document import OpenApiDocument
 from .open_api_document_info import OpenApiDocumentInfo
 from .open_api_document_paths import OpenApiDocumentPaths
+from .presigned_upload import PresignedUpload
+from .presigned_upload_headers import PresignedUploadHeaders
 from .send_chat_message_request import SendChatMessageRequest
 from .source import Source
 from .source_ingest import SourceIngest
@@ -41,6 +48,8 @@ __all__ = (
     "Connection",
     "ConnectionList",
     "CreateDestinationRequest",
+    "CreatedMediaAsset",
+    "CreateMediaRequest",
     "CreateSourceRequest",
     "CreateStudioRequest",
     "Destination",
@@ -51,9 +60,14 @@ __all__ = (
     "ErrorDetail",
     "Health",
     "IngestEndpoint",
+    "MediaAsset",
+    "MediaAssetList",
+    "MediaContentType",
     "OpenApiDocument",
     "OpenApiDocumentInfo",
     "OpenApiDocumentPaths",
+    "PresignedUpload",
+    "PresignedUploadHeaders",
     "SendChatMessageRequest",
     "Source",
     "SourceIngest",

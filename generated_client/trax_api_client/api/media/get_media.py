@@ -1,0 +1,223 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.media_asset import MediaAsset
+from ...types import Response
+
+
+def _get_kwargs(
+    media_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/media/{media_id}".format(
+            media_id=quote(str(media_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | MediaAsset | None:
+    if response.status_code == 200:
+        response_200 = MediaAsset.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Error.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Error.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | MediaAsset]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    media_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Error | MediaAsset]:
+    """Get a media asset
+
+     One of the caller's media assets, with the outcome of its upload. Another account's
+    asset answers `404 not_found`, exactly like one that does not exist.
+
+    A `pending_upload` asset is reconciled with storage first, so the status is current:
+    `ready` once the upload is found and matches the declared size and type, `failed` if it
+    does not match (`failureReason` says how), `expired` once `uploadExpiresAt` has passed
+    with no completed upload. `ready`, `failed` and `expired` are final. If storage cannot
+    be reached for that check, `503 service_unavailable`.
+
+    Args:
+        media_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | MediaAsset]
+    """
+
+    kwargs = _get_kwargs(
+        media_id=media_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    media_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Error | MediaAsset | None:
+    """Get a media asset
+
+     One of the caller's media assets, with the outcome of its upload. Another account's
+    asset answers `404 not_found`, exactly like one that does not exist.
+
+    A `pending_upload` asset is reconciled with storage first, so the status is current:
+    `ready` once the upload is found and matches the declared size and type, `failed` if it
+    does not match (`failureReason` says how), `expired` once `uploadExpiresAt` has passed
+    with no completed upload. `ready`, `failed` and `expired` are final. If storage cannot
+    be reached for that check, `503 service_unavailable`.
+
+    Args:
+        media_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | MediaAsset
+    """
+
+    return sync_detailed(
+        media_id=media_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    media_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Error | MediaAsset]:
+    """Get a media asset
+
+     One of the caller's media assets, with the outcome of its upload. Another account's
+    asset answers `404 not_found`, exactly like one that does not exist.
+
+    A `pending_upload` asset is reconciled with storage first, so the status is current:
+    `ready` once the upload is found and matches the declared size and type, `failed` if it
+    does not match (`failureReason` says how), `expired` once `uploadExpiresAt` has passed
+    with no completed upload. `ready`, `failed` and `expired` are final. If storage cannot
+    be reached for that check, `503 service_unavailable`.
+
+    Args:
+        media_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | MediaAsset]
+    """
+
+    kwargs = _get_kwargs(
+        media_id=media_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    media_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Error | MediaAsset | None:
+    """Get a media asset
+
+     One of the caller's media assets, with the outcome of its upload. Another account's
+    asset answers `404 not_found`, exactly like one that does not exist.
+
+    A `pending_upload` asset is reconciled with storage first, so the status is current:
+    `ready` once the upload is found and matches the declared size and type, `failed` if it
+    does not match (`failureReason` says how), `expired` once `uploadExpiresAt` has passed
+    with no completed upload. `ready`, `failed` and `expired` are final. If storage cannot
+    be reached for that check, `503 service_unavailable`.
+
+    Args:
+        media_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | MediaAsset
+    """
+
+    return (
+        await asyncio_detailed(
+            media_id=media_id,
+            client=client,
+        )
+    ).parsed
