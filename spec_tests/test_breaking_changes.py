@@ -24,7 +24,12 @@ BREAKING = {
     "required_query_parameter": "prevent requiring existing query parameters",
     "response_field_optional": "prevent making response property optional",
 }
-COMPATIBLE = ["new_operation", "new_optional_fields", "widened_request_enum", "request_field_optional"]
+COMPATIBLE = [
+    "new_operation",
+    "new_optional_fields",
+    "widened_request_enum",
+    "request_field_optional",
+]
 
 
 def optic_check(after):

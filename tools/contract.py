@@ -1,16 +1,16 @@
 """Release bookkeeping of the /v1 contract (run by `make spec-check` and `make release-contract`).
 
-    python tools/contract.py check
-        The working contract, the released one, the changelog and the client version agree:
-        the released `info.version` is 1.x.y and heads openapi/CHANGELOG.md, the working
-        `info.version` is not behind it (same major), and the generated client's version
-        (openapi/client-config.yaml) is the working `info.version`.
+python tools/contract.py check
+    The working contract, the released one, the changelog and the client version agree:
+    the released `info.version` is 1.x.y and heads openapi/CHANGELOG.md, the working
+    `info.version` is not behind it (same major), and the generated client's version
+    (openapi/client-config.yaml) is the working `info.version`.
 
-    python tools/contract.py release 1.1.0 [--note "..."]
-        Bumps `info.version` of openapi/openapi.yaml and the client version, copies the contract
-        to openapi/released/openapi.yaml and writes a changelog entry listing the operations and
-        fields added since the last release. The Makefile runs the breaking-change check before
-        and regenerates the client after (`make release-contract VERSION=1.1.0`).
+python tools/contract.py release 1.1.0 [--note "..."]
+    Bumps `info.version` of openapi/openapi.yaml and the client version, copies the contract
+    to openapi/released/openapi.yaml and writes a changelog entry listing the operations and
+    fields added since the last release. The Makefile runs the breaking-change check before
+    and regenerates the client after (`make release-contract VERSION=1.1.0`).
 """
 
 from __future__ import annotations
