@@ -184,8 +184,9 @@ def test_each_convention_violation_is_an_error(findings, name, rule):
 
 
 def test_the_contract_lints_clean():
+    # Only the working contract: the released one is frozen and the ruleset may tighten after it.
+    contract = ROOT / "openapi" / "openapi.yaml"
     result = node_tool(
-        "spectral", "lint", "--ruleset", RULESET, "--fail-severity", "error",
-        ROOT / "openapi" / "openapi.yaml", ROOT / "openapi" / "released" / "openapi.yaml",
-    )  # fmt: skip
+        "spectral", "lint", "--ruleset", RULESET, "--fail-severity", "error", contract
+    )
     assert result.returncode == 0, result.stdout + result.stderr
