@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test test-postgres client lint clean
+.PHONY: setup run test test-postgres client lint clean node spec-check docs release-contract
 
 setup: $(STAMP)
 
@@ -43,8 +43,47 @@ client: setup
 	@rm -rf generated_client/build generated_client/*.egg-info
 
 lint: setup
-	$(BIN)/ruff check server tests
-	$(BIN)/ruff format --check server tests
+	$(BIN)/ruff check server tests spec_tests tools
+	$(BIN)/ruff format --check server tests spec_tests tools
+
+# Node tooling for the contract, pinned in package.json + package-lock.json (needs Node 20+, npm).
+NODE_BIN := node_modules/.bin
+NODE_STAMP := node_modules/.installed-stamp
+export OPTIC_TELEMETRY_LEVEL := off
+export REDOCLY_TELEMETRY := off
+export REDOCLY_SUPPRESS_UPDATE_NOTICE := true
+
+node: $(NODE_STAMP)
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# The review gate of the contract (CI runs it): structure, style (openapi/lint/ruleset.yaml),
+# release bookkeeping, breaking changes against openapi/released/openapi.yaml, a second generator
+# (TypeScript types, type-checked), and the tests of the gate itself (spec_tests/).
+spec-check: setup node
+	$(BIN)/openapi-spec-validator openapi/openapi.yaml openapi/released/openapi.yaml
+	$(NODE_BIN)/spectral lint --ruleset openapi/lint/ruleset.yaml --fail-severity error openapi/openapi.yaml
+	$(BIN)/python tools/contract.py check
+	$(NODE_BIN)/optic diff openapi/released/openapi.yaml openapi/openapi.yaml --check
+	@mkdir -p build/typescript
+	$(NODE_BIN)/openapi-typescript openapi/openapi.yaml --output build/typescript/trax-api.d.ts
+	$(NODE_BIN)/tsc --noEmit --strict build/typescript/trax-api.d.ts
+	$(BIN)/pytest spec_tests
+
+# One self-contained HTML file (scripts inlined; renders offline): build/docs/trax-api-v1.html
+docs: node
+	$(NODE_BIN)/redocly build-docs openapi/openapi.yaml --inlineBundle \
+		--title "TRaX Developer API (v1)" --output build/docs/trax-api-v1.html
+
+# Releases the working contract as VERSION (1.x.y, after the last release), NOTE optional:
+#   make release-contract VERSION=1.1.0 NOTE="Sources and destinations."
+# then review and commit openapi/, generated_client/ and the changelog entry.
+release-contract: spec-check
+	@test -n "$(VERSION)" || (echo "usage: make release-contract VERSION=1.x.y [NOTE=...]" && exit 2)
+	$(BIN)/python tools/contract.py release "$(VERSION)" --note "$(NOTE)"
+	$(MAKE) client
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache build node_modules
