@@ -7,7 +7,7 @@ import logging
 from functools import partial
 from typing import Any
 
-from connexion import FlaskApp
+from connexion import AsyncApp, FlaskApp
 from connexion.exceptions import ProblemException
 from connexion.jsonifier import Jsonifier
 from connexion.middleware.context import ContextMiddleware
@@ -48,14 +48,25 @@ class HandlerResolver(Resolver):
         super().__init__(function_resolver=self._handlers.__getitem__)
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> FlaskApp:
+APP_FLAVOURS = {"flask": FlaskApp, "async": AsyncApp}
+
+
+def create_app(
+    settings: Settings | None = None, services: Services | None = None
+) -> FlaskApp | AsyncApp:
     settings = settings or Settings.from_env()
+    if settings.app_flavour not in APP_FLAVOURS:
+        raise ValueError(
+            f"unknown app flavour {settings.app_flavour!r}; use one of {sorted(APP_FLAVOURS)}"
+        )
     services = services or Services.build(settings)
     spec = load_spec()
     operations = OperationIndex(spec)
     errors = ErrorHandlers(operations)
 
-    app = FlaskApp(
+    # The one line that picks the framework under the handlers (TRAX_APP_FLAVOUR).
+    app_class = APP_FLAVOURS[settings.app_flavour]
+    app = app_class(
         __name__,
         jsonifier=Jsonifier(json, separators=(",", ":")),
         middlewares=[

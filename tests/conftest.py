@@ -38,6 +38,8 @@ def settings(database_url) -> Settings:
         write_enabled=True,
         key_hash_secret=TEST_KEY_HASH_SECRET,
         validate_responses=True,
+        # TRAX_APP_FLAVOUR=async runs the whole suite on connexion's AsyncApp.
+        app_flavour=os.environ.get("TRAX_APP_FLAVOUR", "flask"),
     )
 
 
