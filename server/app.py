@@ -26,6 +26,7 @@ from server.config import Settings
 from server.domain.errors import ApiError
 from server.handlers.meta import MetaHandlers
 from server.handlers.studios import StudioHandlers
+from server.http import operation_cache
 from server.http.access import AccessMiddleware
 from server.http.body_limit import BodyLimitMiddleware
 from server.http.errors import ErrorHandlers
@@ -49,12 +50,17 @@ class HandlerResolver(Resolver):
 
 
 APP_FLAVOURS = {"flask": FlaskApp, "async": AsyncApp}
+# Build connexion's decorator chain once per operation, not per request (server/http/
+# operation_cache.py). Only bench/variant_app.py turns it off, to measure what it buys.
+OPERATION_CACHE = True
 
 
 def create_app(
     settings: Settings | None = None, services: Services | None = None
 ) -> FlaskApp | AsyncApp:
     settings = settings or Settings.from_env()
+    if OPERATION_CACHE:
+        operation_cache.install()
     if settings.app_flavour not in APP_FLAVOURS:
         raise ValueError(
             f"unknown app flavour {settings.app_flavour!r}; use one of {sorted(APP_FLAVOURS)}"

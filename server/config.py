@@ -42,6 +42,9 @@ class Settings:
     validate_responses: bool = False
     # lastUsedAt is written at most this often per key, not on every request.
     last_used_resolution_seconds: int = 60
+    # Seconds a key seen valid is trusted in-process without re-reading it (0: never). A key
+    # revoked by another process (the CLI, another worker) is refused within this bound.
+    auth_cache_seconds: float = 5.0
     # Which connexion app wraps the handlers: "flask" (FlaskApp, the default) or "async"
     # (AsyncApp). Handlers import no framework, so this is the only place that differs.
     app_flavour: str = "flask"
@@ -55,5 +58,6 @@ class Settings:
             max_body_bytes=int(os.environ.get("TRAX_MAX_BODY_BYTES", 64 * 1024)),
             validate_responses=_flag("TRAX_VALIDATE_RESPONSES"),
             last_used_resolution_seconds=int(os.environ.get("TRAX_LAST_USED_RESOLUTION", 60)),
+            auth_cache_seconds=float(os.environ.get("TRAX_AUTH_CACHE_SECONDS", 5)),
             app_flavour=os.environ.get("TRAX_APP_FLAVOUR", "flask").strip().lower() or "flask",
         )

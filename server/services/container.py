@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 
 from server.config import Settings
 from server.services.accounts import AccountService
-from server.services.api_keys import ApiKeyService
+from server.services.api_keys import ApiKeyService, AuthCache
 from server.services.studios import StudioService
 from server.services.unit_of_work import UnitOfWork
 from server.storage.database import make_engine, make_session_factory
@@ -39,6 +39,7 @@ class Services:
                 unit_of_work,
                 settings.key_hash_secret,
                 timedelta(seconds=settings.last_used_resolution_seconds),
+                AuthCache(settings.auth_cache_seconds),
             ),
             studios=StudioService(unit_of_work),
         )
