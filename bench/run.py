@@ -55,6 +55,7 @@ class Options:
     max_requests: int
     scaling_sizes: list[int]
     scaling_duration: float
+    lever_duration: float
     junk_keys: int
     levers: bool
     generator: str
@@ -114,6 +115,7 @@ def parse_options(argv: list[str] | None) -> Options:
         max_requests=args.max_requests or (60 if smoke else 200_000),
         scaling_sizes=[int(s) for s in sizes.split(",")],
         scaling_duration=0.2 if smoke else 3.0,
+        lever_duration=0.2 if smoke else 3.0,
         junk_keys=args.junk_keys if args.junk_keys is not None else (200 if smoke else 100_000),
         levers=not (args.no_levers or smoke),
         # The smoke run uses the Python generator unless told otherwise: it is the fallback
@@ -497,60 +499,80 @@ class Bench:
             engine.dispose()
 
     def phase_levers(self) -> None:
-        """Each lever alone, on the list workload (create for the SQLite durability lever),
-        against the production defaults of the same flavour and the ceiling at the same worker
-        count."""
+        """Each lever moved alone, on the list workload (create for the SQLite durability
+        lever), against the production defaults of the same flavour and the ceiling at the same
+        worker count. On a shared machine req/s drifts with the neighbours' load; CPU per
+        request measures the work itself, so a lever's effect is read as Δcpu against the
+        default (and each variant also gets its ratio to the ceiling)."""
         print("levers: one change at a time", flush=True)
         by_name = {w.name: w for w in self.workloads(self.tenant) if isinstance(w, Workload)}
         list_workload, create = by_name["list"], by_name["create"]
-        variant = "bench.variant_app:app"
-        sqlite = self.database_url.startswith("sqlite")
-        for workers in sorted({1, 2}):
+        duration = self.options.lever_duration
+        for workers in (1, 2):
             ceiling = self.start(self.ceiling(workers))[0]
             ceiling.name = f"ceiling ×{workers}"
-            ceiling_row = self.measure(ceiling, list_workload, section="levers")
+            ceiling_row = self.measure(ceiling, list_workload, duration, section="levers")
             for flavour in self.options.flavours:
-                variants = [(f"{flavour} ×{workers}", {}, {})]
+                default = self.start(self.real(flavour, f"{flavour} ×{workers}", workers))[0]
+                default_row = self.measure(default, list_workload, duration, section="levers")
+                rows = [default_row]
                 if workers == 1:
-                    variants += [
-                        (f"{flavour} +response validation", {"TRAX_VALIDATE_RESPONSES": "1"}, {}),
-                        (f"{flavour} −auth cache", {"TRAX_AUTH_CACHE_SECONDS": "0"}, {}),
-                        (
-                            f"{flavour} −operation cache",
-                            {"BENCH_LEVERS": "no_operation_cache"},
-                            {"app": variant},
-                        ),
-                        (
-                            f"{flavour} +indent=2 JSON",
-                            {"BENCH_LEVERS": "pretty_json"},
-                            {"app": variant},
-                        ),
-                        (f"{flavour} +access log", {}, {"access_log": True}),
-                    ]
-                rows = []
-                for name, env, kwargs in variants:
-                    server = self.start(self.real(flavour, name, workers, **kwargs, **env))[0]
-                    rows.append(self.measure(server, list_workload, section="levers"))
-                    server.stop()
+                    for name, server in self.lever_variants(flavour):
+                        server.name = f"{flavour} {name}"
+                        self.start(server)
+                        row = self.measure(server, list_workload, duration, section="levers")
+                        server.stop()
+                        _delta(row, default_row)
+                        rows.append(row)
+                default.stop()
                 self.relate(rows, ceiling_row)
                 if workers == 1 and flavour == self.options.flavours[0]:
-                    writes = []
-                    for name, env in (
-                        (f"{flavour} (create)", {}),
-                        (
-                            f"{flavour} (create) synchronous=NORMAL",
-                            {"BENCH_LEVERS": "sqlite_synchronous_normal"},
-                        ),
-                    ):
-                        if not sqlite and env:
-                            continue
-                        server = self.start(self.real(flavour, name, workers, app=variant, **env))[
-                            0
-                        ]
-                        writes.append(self.measure(server, create, section="levers"))
-                        server.stop()
-                    self.relate(writes, None)
+                    self.lever_sqlite_synchronous(flavour, create, duration)
             ceiling.stop()
+        self.lever_workers()
+
+    def lever_variants(self, flavour: str) -> list[tuple[str, Server]]:
+        variant = partial(self.real, flavour, app="bench.variant_app:app")
+        return [
+            ("+response validation", self.real(flavour, TRAX_VALIDATE_RESPONSES="1")),
+            ("−auth cache (TTL 0)", self.real(flavour, TRAX_AUTH_CACHE_SECONDS="0")),
+            (
+                "−operation cache",
+                variant(BENCH_LEVERS="no_operation_cache"),
+            ),
+            (
+                "−validator cache",
+                variant(BENCH_LEVERS="no_validator_cache"),
+            ),
+            ("+indent=2 JSON", variant(BENCH_LEVERS="pretty_json")),
+            ("+access log", self.real(flavour, access_log=True)),
+        ]
+
+    def lever_sqlite_synchronous(self, flavour: str, create: Workload, duration: float) -> None:
+        if not self.database_url.startswith("sqlite"):
+            return
+        rows = []
+        for name, levers in (("FULL (default)", ""), ("NORMAL", "sqlite_synchronous_normal")):
+            server = self.start(
+                self.real(
+                    flavour,
+                    f"{flavour} synchronous={name}",
+                    app="bench.variant_app:app",
+                    BENCH_LEVERS=levers,
+                )
+            )[0]
+            rows.append(self.measure(server, create, duration, section="levers"))
+            server.stop()
+        _delta(rows[1], rows[0])
+
+    def lever_workers(self) -> None:
+        """What a second worker buys, per server: req/s ×2 workers ÷ ×1 worker."""
+        by_server = {row.server: row for row in self.rows if row.section == "levers"}
+        for name in [CEILING, *self.options.flavours]:
+            one, two = by_server.get(f"{name} ×1"), by_server.get(f"{name} ×2")
+            if one and two and one.rps:
+                two.extra["vs ×1"] = two.rps / one.rps
+                two.note = f"{two.rps / one.rps:.2f}× the req/s of 1 worker"
 
     # the report
 
@@ -609,6 +631,18 @@ class Bench:
             (options.output_dir / "latest.md").write_text(table)
         print(f"written to {options.output_dir / name}.md (and .json)")
         return result
+
+
+def _delta(row: Row, default: Row) -> None:
+    """A lever's effect: its CPU per request against the default's."""
+    if row.cpu_ms_per_request and default.cpu_ms_per_request:
+        change = row.cpu_ms_per_request / default.cpu_ms_per_request - 1
+        row.extra["cpu vs default"] = change
+        row.note = (row.note + "; " if row.note else "") + (
+            f"cpu/req {change:+.0%} vs default, req/s {row.rps / default.rps - 1:+.0%}"
+            if default.rps
+            else f"cpu/req {change:+.0%} vs default"
+        )
 
 
 def stream_status_path() -> str | None:

@@ -15,7 +15,7 @@ import server.app
 import server.storage.database
 
 LEVERS = {lever.strip() for lever in os.environ.get("BENCH_LEVERS", "").split(",") if lever}
-KNOWN = {"pretty_json", "sqlite_synchronous_normal", "no_operation_cache"}
+KNOWN = {"pretty_json", "sqlite_synchronous_normal", "no_operation_cache", "no_validator_cache"}
 if LEVERS - KNOWN:
     raise SystemExit(f"unknown BENCH_LEVERS {sorted(LEVERS - KNOWN)}; known: {sorted(KNOWN)}")
 
@@ -33,6 +33,9 @@ if "sqlite_synchronous_normal" in LEVERS:
     server.storage.database._sqlite_pragmas = _with_synchronous_normal
 
 if "no_operation_cache" in LEVERS:
-    server.app.OPERATION_CACHE = False
+    server.app.CONNEXION_CACHES["operations"] = False
+
+if "no_validator_cache" in LEVERS:
+    server.app.CONNEXION_CACHES["validators"] = False
 
 app = server.app.create_app()

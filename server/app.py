@@ -26,7 +26,7 @@ from server.config import Settings
 from server.domain.errors import ApiError
 from server.handlers.meta import MetaHandlers
 from server.handlers.studios import StudioHandlers
-from server.http import operation_cache
+from server.http import connexion_caches
 from server.http.access import AccessMiddleware
 from server.http.body_limit import BodyLimitMiddleware
 from server.http.errors import ErrorHandlers
@@ -50,17 +50,16 @@ class HandlerResolver(Resolver):
 
 
 APP_FLAVOURS = {"flask": FlaskApp, "async": AsyncApp}
-# Build connexion's decorator chain once per operation, not per request (server/http/
-# operation_cache.py). Only bench/variant_app.py turns it off, to measure what it buys.
-OPERATION_CACHE = True
+# Build connexion's decorator chains and parameter validators once, not per request
+# (server/http/connexion_caches.py). Only bench/variant_app.py turns them off, to measure them.
+CONNEXION_CACHES = {"operations": True, "validators": True}
 
 
 def create_app(
     settings: Settings | None = None, services: Services | None = None
 ) -> FlaskApp | AsyncApp:
     settings = settings or Settings.from_env()
-    if OPERATION_CACHE:
-        operation_cache.install()
+    connexion_caches.install(**CONNEXION_CACHES)
     if settings.app_flavour not in APP_FLAVOURS:
         raise ValueError(
             f"unknown app flavour {settings.app_flavour!r}; use one of {sorted(APP_FLAVOURS)}"
