@@ -56,6 +56,7 @@ class Options:
     scaling_sizes: list[int]
     scaling_duration: float
     lever_duration: float
+    rounds: int
     junk_keys: int
     levers: bool
     generator: str
@@ -110,12 +111,13 @@ def parse_options(argv: list[str] | None) -> Options:
         flavours=[f.strip() for f in args.flavours.split(",") if f.strip()],
         workers=args.workers,
         connections=args.connections if not smoke else 4,
-        duration=args.duration or (0.2 if smoke else 5.0),
+        duration=args.duration or (0.2 if smoke else 4.0),
         warmup_requests=0 if smoke else 300,
         max_requests=args.max_requests or (60 if smoke else 200_000),
         scaling_sizes=[int(s) for s in sizes.split(",")],
-        scaling_duration=0.2 if smoke else 3.0,
-        lever_duration=0.2 if smoke else 3.0,
+        scaling_duration=0.2 if smoke else 4.0,
+        lever_duration=0.2 if smoke else 4.0,
+        rounds=1 if smoke else 2,
         junk_keys=args.junk_keys if args.junk_keys is not None else (200 if smoke else 100_000),
         levers=not (args.no_levers or smoke),
         # The smoke run uses the Python generator unless told otherwise: it is the fallback
@@ -195,54 +197,79 @@ class Bench:
 
     # measuring
 
-    def measure(
+    def compare(
         self,
-        server: Server,
+        servers: list[Server],
         workload: Workload,
         duration: float | None = None,
         section: str = "main",
-    ) -> Row:
+    ) -> list[Row]:
+        """Measures the servers side by side: after a warm-up each, `rounds` rounds in which
+        each server gets `duration / rounds` seconds in turn. A neighbour's load that comes and
+        goes then falls on every server alike, which one long run per server would not give."""
         options = self.options
-        load = partial(
-            run_load,
-            server.base_url,
-            workload,
-            connections=options.connections,
-            generator=self.generator,
-            threads=2 if server.workers > 1 else 1,
-        )
-        if options.warmup_requests:
-            load(duration=1, max_requests=options.warmup_requests)
-        cpu_before = server.cpu_seconds()
-        result: LoadResult = load(
-            duration=duration or options.duration, max_requests=options.max_requests
-        )
-        cpu = server.cpu_seconds() - cpu_before
+        rounds = options.rounds
+        slice_seconds = (duration or options.duration) / rounds
+        loads = {}
+        for server in servers:
+            loads[server.name] = partial(
+                run_load,
+                server.base_url,
+                workload,
+                connections=options.connections,
+                generator=self.generator,
+                threads=2 if server.workers > 1 else 1,
+            )
+            if options.warmup_requests:
+                loads[server.name](duration=1, max_requests=options.warmup_requests)
+        results: dict[str, list[tuple[LoadResult, float]]] = {s.name: [] for s in servers}
+        for _ in range(rounds):
+            for server in servers:
+                cpu_before = server.cpu_seconds()
+                result = loads[server.name](
+                    duration=slice_seconds, max_requests=options.max_requests
+                )
+                results[server.name].append((result, server.cpu_seconds() - cpu_before))
+        rows = [self._row(section, workload, server, results[server.name]) for server in servers]
+        self.rows.extend(rows)
+        for row in rows:
+            print(
+                f"  {section:8} {workload.name:14} {row.server:30} {row.rps:8.0f} req/s  "
+                f"p50 {row.p50_ms:7.2f} ms  p99 {row.p99_ms:7.2f} ms  "
+                f"cpu {_fmt(row.cpu_ms_per_request, 3)} ms/req"
+                f"{'  ' + row.note if row.note else ''}",
+                flush=True,
+            )
+        return rows
+
+    def _row(self, section, workload, server, measured) -> Row:
+        requests = sum(result.requests for result, _ in measured)
+        seconds = sum(result.seconds for result, _ in measured)
+        cpu = sum(cpu for _, cpu in measured)
+        statuses: dict[str, int] = {}
+        for result, _ in measured:
+            for status, count in result.statuses.items():
+                statuses[status] = statuses.get(status, 0) + count
         row = Row(
             section=section,
             workload=workload.name,
             server=server.name,
-            requests=result.requests,
-            rps=result.rps,
-            p50_ms=result.p50_ms,
-            p99_ms=result.p99_ms,
-            cpu_ms_per_request=(cpu / result.requests * 1000)
-            if cpu_supported() and result.requests
-            else None,
-            unexpected=result.unexpected(workload.expect),
-            socket_errors=result.socket_errors,
+            requests=requests,
+            rps=requests / seconds if seconds else 0.0,
+            # Per round percentiles, then their median: rounds are equally long.
+            p50_ms=statistics.median(result.p50_ms for result, _ in measured),
+            p99_ms=statistics.median(result.p99_ms for result, _ in measured),
+            cpu_ms_per_request=(cpu / requests * 1000) if cpu_supported() and requests else None,
+            unexpected=sum(result.unexpected(workload.expect) for result, _ in measured),
+            socket_errors=sum(result.socket_errors for result, _ in measured),
         )
         if row.unexpected:
-            row.note = f"statuses {result.statuses}, expected {workload.expect}"
-        elif result.generator == "wrk" and result.requests >= options.max_requests:
+            row.note = f"statuses {statuses}, expected {workload.expect}"
+        elif any(
+            result.generator == "wrk" and result.requests >= self.options.max_requests
+            for result, _ in measured
+        ):
             row.note = "request bound hit before the time bound: req/s understated"
-        self.rows.append(row)
-        print(
-            f"  {section:8} {workload.name:14} {server.name:26} {row.rps:8.0f} req/s  "
-            f"p50 {row.p50_ms:7.2f} ms  p99 {row.p99_ms:7.2f} ms  "
-            f"cpu {_fmt(row.cpu_ms_per_request, 3)} ms/req{'  ' + row.note if row.note else ''}",
-            flush=True,
-        )
         return row
 
     @staticmethod
@@ -382,9 +409,9 @@ class Bench:
                 print(f"  main     {workload:14} {NOT_IN_CONTRACT}", flush=True)
                 continue
             has_ceiling = workload.name != "stream-status"
-            ceiling_row = self.measure(ceiling, workload) if has_ceiling else None
-            rows = [self.measure(server, workload) for server in reals]
-            self.relate(rows, ceiling_row)
+            measured = self.compare([ceiling, *reals] if has_ceiling else reals, workload)
+            ceiling_row = measured[0] if has_ceiling else None
+            self.relate(measured, ceiling_row)
 
     def phase_auth_scaling(self) -> None:
         """Auth cost with 10 keys, then with `junk_keys` more: the 401 flood (every request a
@@ -410,10 +437,9 @@ class Bench:
                 print(f"  added {self.options.junk_keys} keys in {time.monotonic() - began:.1f}s")
             lookup_us = self.time_uncached_lookup()
             for workload in (unauthorized, read):
-                ceiling_row = self.measure(ceiling, workload, duration, section="auth")
-                rows = [self.measure(reals[0], workload, duration, section="auth")]
-                self.relate(rows, ceiling_row)
-                for row in (ceiling_row, *rows):
+                rows = self.compare([ceiling, reals[0]], workload, duration, section="auth")
+                self.relate(rows, rows[0])
+                for row in rows:
                     row.workload = f"{workload.name} @ {label}"
             self.rows.append(
                 Row(
@@ -468,10 +494,9 @@ class Bench:
                 self._auth(tenant),
             )
             duration = self.options.scaling_duration
-            ceiling_row = self.measure(ceiling, workload, duration, section="scaling")
-            rows = [self.measure(reals[0], workload, duration, section="scaling")]
-            self.relate(rows, ceiling_row)
-            for row in (ceiling_row, *rows):
+            rows = self.compare([ceiling, reals[0]], workload, duration, section="scaling")
+            self.relate(rows, rows[0])
+            for row in rows:
                 row.workload = f"list @ {size:,} studios"
             self.rows.append(
                 Row(
@@ -500,35 +525,35 @@ class Bench:
 
     def phase_levers(self) -> None:
         """Each lever moved alone, on the list workload (create for the SQLite durability
-        lever), against the production defaults of the same flavour and the ceiling at the same
-        worker count. On a shared machine req/s drifts with the neighbours' load; CPU per
-        request measures the work itself, so a lever's effect is read as Δcpu against the
-        default (and each variant also gets its ratio to the ceiling)."""
+        lever), measured round-robin against the production defaults of the same flavour (and
+        the defaults against the ceiling at the same worker count). On a shared machine req/s
+        drifts with the neighbours' load; CPU per request measures the work itself, so a lever's
+        effect is read as Δcpu/req against the default it was measured beside."""
         print("levers: one change at a time", flush=True)
         by_name = {w.name: w for w in self.workloads(self.tenant) if isinstance(w, Workload)}
         list_workload, create = by_name["list"], by_name["create"]
         duration = self.options.lever_duration
         for workers in (1, 2):
-            ceiling = self.start(self.ceiling(workers))[0]
+            ceiling = self.ceiling(workers)
             ceiling.name = f"ceiling ×{workers}"
-            ceiling_row = self.measure(ceiling, list_workload, duration, section="levers")
-            for flavour in self.options.flavours:
-                default = self.start(self.real(flavour, f"{flavour} ×{workers}", workers))[0]
-                default_row = self.measure(default, list_workload, duration, section="levers")
-                rows = [default_row]
+            defaults = [self.real(f, f"{f} ×{workers}", workers) for f in self.options.flavours]
+            self.start(ceiling, *defaults)
+            rows = self.compare([ceiling, *defaults], list_workload, duration, section="levers")
+            self.relate(rows, rows[0])
+            ceiling.stop()
+            for flavour, default in zip(self.options.flavours, defaults, strict=True):
                 if workers == 1:
                     for name, server in self.lever_variants(flavour):
                         server.name = f"{flavour} {name}"
                         self.start(server)
-                        row = self.measure(server, list_workload, duration, section="levers")
+                        pair = self.compare([default, server], list_workload, duration, "levers")
                         server.stop()
-                        _delta(row, default_row)
-                        rows.append(row)
+                        self.rows.remove(pair[0])  # the default's row is the one above
+                        _delta(pair[1], pair[0])
+                        pair[1].ratio = pair[1].rps / rows[0].rps if rows[0].rps else None
+                    if flavour == self.options.flavours[0]:
+                        self.lever_sqlite_synchronous(flavour, create, duration)
                 default.stop()
-                self.relate(rows, ceiling_row)
-                if workers == 1 and flavour == self.options.flavours[0]:
-                    self.lever_sqlite_synchronous(flavour, create, duration)
-            ceiling.stop()
         self.lever_workers()
 
     def lever_variants(self, flavour: str) -> list[tuple[str, Server]]:
@@ -551,17 +576,18 @@ class Bench:
     def lever_sqlite_synchronous(self, flavour: str, create: Workload, duration: float) -> None:
         if not self.database_url.startswith("sqlite"):
             return
-        rows = []
-        for name, levers in (("FULL (default)", ""), ("NORMAL", "sqlite_synchronous_normal")):
-            server = self.start(
-                self.real(
-                    flavour,
-                    f"{flavour} synchronous={name}",
-                    app="bench.variant_app:app",
-                    BENCH_LEVERS=levers,
-                )
-            )[0]
-            rows.append(self.measure(server, create, duration, section="levers"))
+        servers = [
+            self.real(
+                flavour,
+                f"{flavour} synchronous={name}",
+                app="bench.variant_app:app",
+                BENCH_LEVERS=levers,
+            )
+            for name, levers in (("FULL (default)", ""), ("NORMAL", "sqlite_synchronous_normal"))
+        ]
+        self.start(*servers)
+        rows = self.compare(servers, create, duration, section="levers")
+        for server in servers:
             server.stop()
         _delta(rows[1], rows[0])
 
