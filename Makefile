@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test test-postgres client lint clean node spec-check docs release-contract
+.PHONY: setup run test test-postgres client lint clean node spec-check docs release-contract bench
 
 setup: $(STAMP)
 
@@ -33,6 +33,13 @@ test: setup
 test-postgres: setup
 	TRAX_DATABASE_URL=$${TRAX_DATABASE_URL:-postgresql+psycopg://postgres@127.0.0.1:5432/test} $(BIN)/pytest
 
+# The benchmark harness (bench/): the real server per app flavour against a no-framework
+# ceiling, side by side, on a fresh seeded database; a few minutes on 2 cores. Prints one table
+# and writes it to var/bench/. Uses wrk when it is installed, else a Python load generator.
+# BENCH_ARGS passes options (python -m bench --help), e.g. BENCH_ARGS="--no-levers".
+bench: setup
+	$(BIN)/python -m bench $(BENCH_ARGS)
+
 # Regenerates generated_client/ from openapi/openapi.yaml. Never edit generated_client/ by hand.
 client: setup
 	$(BIN)/openapi-python-client generate --path openapi/openapi.yaml \
@@ -43,8 +50,8 @@ client: setup
 	@rm -rf generated_client/build generated_client/*.egg-info
 
 lint: setup
-	$(BIN)/ruff check server tests spec_tests tools
-	$(BIN)/ruff format --check server tests spec_tests tools
+	$(BIN)/ruff check server tests spec_tests tools bench
+	$(BIN)/ruff format --check server tests spec_tests tools bench
 
 # Node tooling for the contract, pinned in package.json + package-lock.json (needs Node 20+, npm).
 NODE_BIN := node_modules/.bin

@@ -7,7 +7,7 @@ import logging
 from functools import partial
 from typing import Any
 
-from connexion import FlaskApp
+from connexion import AsyncApp, FlaskApp
 from connexion.exceptions import ProblemException
 from connexion.jsonifier import Jsonifier
 from connexion.middleware.context import ContextMiddleware
@@ -33,6 +33,7 @@ from server.handlers.meta import MetaHandlers
 from server.handlers.sources import SourceHandlers
 from server.handlers.stream import StreamHandlers
 from server.handlers.studios import StudioHandlers
+from server.http import connexion_caches
 from server.http.access import AccessMiddleware
 from server.http.errors import ErrorHandlers
 from server.http.rate_limit import RateLimitHeadersMiddleware
@@ -58,12 +59,23 @@ class HandlerResolver(Resolver):
         super().__init__(function_resolver=self._handlers.__getitem__)
 
 
+APP_FLAVOURS = {"flask": FlaskApp, "async": AsyncApp}
+# Build connexion's decorator chains and parameter validators once, not per request
+# (server/http/connexion_caches.py). Only bench/variant_app.py turns them off, to measure them.
+CONNEXION_CACHES = {"operations": True, "validators": True}
+
+
 def create_app(
     settings: Settings | None = None,
     services: Services | None = None,
     rate_limiter: RateLimiter | None = None,
-) -> FlaskApp:
+) -> FlaskApp | AsyncApp:
     settings = settings or Settings.from_env()
+    connexion_caches.install(**CONNEXION_CACHES)
+    if settings.app_flavour not in APP_FLAVOURS:
+        raise ValueError(
+            f"unknown app flavour {settings.app_flavour!r}; use one of {sorted(APP_FLAVOURS)}"
+        )
     services = services or Services.build(settings)
     rate_limiter = rate_limiter or build_rate_limiter(
         settings.rate_limit_burst,
@@ -87,7 +99,9 @@ def create_app(
             )
         )
 
-    app = FlaskApp(
+    # The one line that picks the framework under the handlers (TRAX_APP_FLAVOUR).
+    app_class = APP_FLAVOURS[settings.app_flavour]
+    app = app_class(
         __name__,
         jsonifier=Jsonifier(json, separators=(",", ":")),
         middlewares=[

@@ -91,6 +91,13 @@ class Settings:
         if self.media_backend == "s3" and not self.s3_bucket:
             raise ValueError("TRAX_MEDIA_BACKEND=s3 needs TRAX_S3_BUCKET")
 
+    # Seconds a key seen valid is trusted in-process without re-reading it (0: never). A key
+    # revoked by another process (the CLI, another worker) is refused within this bound.
+    auth_cache_seconds: float = 5.0
+    # Which connexion app wraps the handlers: "flask" (FlaskApp, the default) or "async"
+    # (AsyncApp). Handlers import no framework, so this is the only place that differs.
+    app_flavour: str = "flask"
+
     @classmethod
     def from_env(cls) -> Settings:
         return cls(
@@ -118,4 +125,6 @@ class Settings:
             s3_access_key_id=_optional("TRAX_S3_ACCESS_KEY_ID"),
             s3_secret_access_key=_optional("TRAX_S3_SECRET_ACCESS_KEY"),
             s3_key_prefix=os.environ.get("TRAX_S3_KEY_PREFIX", "media/"),
+            auth_cache_seconds=float(os.environ.get("TRAX_AUTH_CACHE_SECONDS", 5)),
+            app_flavour=os.environ.get("TRAX_APP_FLAVOUR", "flask").strip().lower() or "flask",
         )

@@ -74,6 +74,8 @@ def test_release_refuses_versions_that_do_not_move_v1_forward(workspace, version
 
 
 def test_release_refuses_an_unchanged_contract_without_a_note(workspace):
+    # The working contract as it was last released: nothing to describe.
+    shutil.copy(workspace / "released" / "openapi.yaml", workspace / "openapi.yaml")
     with pytest.raises(contract.ContractError, match="nothing changed"):
         contract.release("1.0.1", None, dt.date(2027, 1, 2))
 

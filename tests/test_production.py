@@ -225,6 +225,9 @@ def trax_server(env: dict[str, str], log: Path, *args: str) -> Iterator[str]:
         process.wait(timeout=20)
 
 
+AUTH_CACHE_BOUND = 2  # seconds
+
+
 @pytest.mark.postgres
 @pytest.mark.redis
 def test_two_server_processes_share_keys_revocation_and_rate_limits(services, settings, tmp_path):
@@ -237,6 +240,7 @@ def test_two_server_processes_share_keys_revocation_and_rate_limits(services, se
         TRAX_REDIS_PREFIX=f"trax-test-{secrets.token_hex(6)}:",
         TRAX_RATE_LIMIT_BURST=str(burst),
         TRAX_RATE_LIMIT_PER_SECOND="0.000001",
+        TRAX_AUTH_CACHE_SECONDS=str(AUTH_CACHE_BOUND),
         PUBLIC_API_WRITE_ENABLED="1",
     )
 
@@ -270,13 +274,18 @@ def test_two_server_processes_share_keys_revocation_and_rate_limits(services, se
             statuses = list(pool.map(call, range(burst + 10)))
         assert statuses.count(200) == burst - 2 and statuses.count(429) == 12, statuses
 
-        # Revoked through the CLI: refused by both at once (every request checks the key in
-        # the database; nothing caches it), so the bound is the next request.
+        # Revoked through the CLI: each process trusts a key it checked for at most
+        # TRAX_AUTH_CACHE_SECONDS, so both refuse it within that bound, and for good after it.
         other = trax("keys", "create", "--account", account["id"], "--name", "k2", "--scope", "all")
         other_auth = {"Authorization": f"Bearer {other['secret']}"}
         assert httpx.get(f"{first}/studios", headers=other_auth).status_code == 200
         assert httpx.get(f"{second}/studios", headers=other_auth).status_code == 200
         trax("keys", "revoke", other["id"])
+        revoked_at = time.monotonic()
+        for base in (first, second):
+            while httpx.get(f"{base}/studios", headers=other_auth).status_code != 401:
+                assert time.monotonic() - revoked_at < AUTH_CACHE_BOUND + 1.0
+                time.sleep(0.05)
         for base in (first, second, first, second):
             assert httpx.get(f"{base}/studios", headers=other_auth).status_code == 401
 

@@ -1,6 +1,14 @@
 """API keys: `sk_live_` + 40 random base62 characters (about 238 bits). Only an HMAC of the
 secret is stored, so a leaked database does not leak usable keys, and lookup is one probe of a
-unique index whatever the number of keys."""
+unique index whatever the number of keys.
+
+Authentication may be served from a small in-process cache (`cache_seconds`, 0 turns it off):
+a key seen valid is trusted for at most that many seconds without reading the database again.
+The bound this puts on revocation: a key revoked through this same service object (this
+process) is refused at once (within `cache_seconds` if a request raced the revocation); a key
+revoked elsewhere (the CLI, another worker or instance) is
+refused by this process within `cache_seconds`. A key's own expiry is checked on every request,
+cached or not, and unknown keys are never cached (a new key works at once)."""
 
 from __future__ import annotations
 
@@ -8,8 +16,12 @@ import hashlib
 import hmac
 import secrets
 import string
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from server.domain.errors import InvalidKey
 from server.domain.ids import new_id
@@ -23,6 +35,8 @@ _ALPHABET = string.ascii_letters + string.digits
 _RANDOM_LENGTH = 40
 _SECRET_LENGTH = len(SECRET_PREFIX) + _RANDOM_LENGTH
 DISPLAY_PREFIX_LENGTH = len(SECRET_PREFIX) + 4
+# Upper bound on cached keys per process; the least recently cached entry goes first.
+CACHE_MAX_ENTRIES = 10_000
 
 
 @dataclass(frozen=True)
@@ -31,18 +45,64 @@ class CreatedKey:
     secret: str
 
 
+@dataclass(frozen=True)
+class _CachedKey:
+    principal: Principal
+    expires_at: datetime | None
+    trusted_until: float
+
+
+class AuthCache:
+    """secret hash -> principal, each entry trusted for `seconds` of `clock` time."""
+
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
+        self.seconds = seconds
+        self._clock = clock
+        self._entries: OrderedDict[str, _CachedKey] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, secret_hash: str, now: datetime) -> Principal | None:
+        if self.seconds <= 0:
+            return None
+        entry = self._entries.get(secret_hash)
+        if entry is None:
+            return None
+        if entry.trusted_until <= self._clock() or (
+            entry.expires_at is not None and entry.expires_at <= now
+        ):
+            self.forget(secret_hash)
+            return None
+        return entry.principal
+
+    def put(self, secret_hash: str, principal: Principal, expires_at: datetime | None) -> None:
+        if self.seconds <= 0:
+            return
+        entry = _CachedKey(principal, expires_at, self._clock() + self.seconds)
+        with self._lock:
+            self._entries[secret_hash] = entry
+            self._entries.move_to_end(secret_hash)
+            while len(self._entries) > CACHE_MAX_ENTRIES:
+                self._entries.popitem(last=False)
+
+    def forget(self, secret_hash: str) -> None:
+        with self._lock:
+            self._entries.pop(secret_hash, None)
+
+
 class ApiKeyService:
     def __init__(
         self,
         unit_of_work: UnitOfWorkFactory,
         hash_secret: str,
         last_used_resolution: timedelta = timedelta(seconds=60),
+        cache: AuthCache | None = None,
     ):
         if not hash_secret:
             raise ValueError("a key-hash secret is required")
         self._uow = unit_of_work
         self._hash_secret = hash_secret.encode()
         self._last_used_resolution = last_used_resolution
+        self._cache = cache or AuthCache(0)
 
     def _hash(self, secret: str) -> str:
         return hmac.new(self._hash_secret, secret.encode(), hashlib.sha256).hexdigest()
@@ -92,15 +152,32 @@ class ApiKeyService:
             if key.revoked_at is None:
                 key.revoked_at = utcnow()
                 uow.commit()
+            self._cache.forget(key.secret_hash)
             return key
+
+    @staticmethod
+    def _well_formed(secret: str | None) -> bool:
+        return bool(secret) and len(secret) == _SECRET_LENGTH and secret.startswith(SECRET_PREFIX)
+
+    def authenticate_cached(self, secret: str | None) -> Principal | None:
+        """The principal from the in-process cache, without touching the database; None when
+        the database must be asked (`authenticate`); InvalidKey for a malformed secret. Cheap
+        enough for the event loop."""
+        if not self._well_formed(secret):
+            raise InvalidKey()
+        return self._cache.get(self._hash(secret), utcnow())
 
     def authenticate(self, secret: str | None) -> Principal:
         """The principal a secret acts as; InvalidKey for anything else."""
-        if not secret or len(secret) != _SECRET_LENGTH or not secret.startswith(SECRET_PREFIX):
+        if not self._well_formed(secret):
             raise InvalidKey()
         now = utcnow()
+        secret_hash = self._hash(secret)
+        cached = self._cache.get(secret_hash, now)
+        if cached is not None:
+            return cached
         with self._uow() as uow:
-            key = uow.api_keys.find_by_secret_hash(self._hash(secret))
+            key = uow.api_keys.find_by_secret_hash(secret_hash)
             if key is None or key.revoked_at is not None:
                 raise InvalidKey()
             if key.expires_at is not None and key.expires_at <= now:
@@ -109,6 +186,8 @@ class ApiKeyService:
             if key.last_used_at is None or key.last_used_at < stale_before:
                 uow.api_keys.touch_last_used(key.id, now, stale_before)
                 uow.commit()
-            return Principal(
+            principal = Principal(
                 account_id=key.account_id, key_id=key.id, scopes=frozenset(key.scopes.split())
             )
+        self._cache.put(secret_hash, principal, key.expires_at)
+        return principal

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from server.chat.adapters import ChatAdapter, LocalRecordingAdapter
 from server.config import Settings
 from server.services.accounts import AccountService
-from server.services.api_keys import ApiKeyService
+from server.services.api_keys import ApiKeyService, AuthCache
 from server.services.chat import ChatService
 from server.services.connections import ConnectionService
 from server.services.destinations import DestinationService
@@ -70,6 +70,7 @@ class Services:
                 unit_of_work,
                 settings.key_hash_secret,
                 timedelta(seconds=settings.last_used_resolution_seconds),
+                AuthCache(settings.auth_cache_seconds),
             ),
             studios=StudioService(unit_of_work),
             sources=SourceService(unit_of_work, settings.ingest_host),
