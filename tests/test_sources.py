@@ -47,7 +47,7 @@ def test_create_returns_location_and_get_reads_it_back(api, studio):
 
 
 def test_unknown_kind_is_refused(api, studio):
-    for kind in ("media", "ndi", ""):
+    for kind in ("ndi", "RTMP", ""):
         response = api.post(f"/v1/studios/{studio['id']}/sources", json={"kind": kind, "name": "x"})
         assert response.status_code == 400
 
@@ -131,3 +131,50 @@ def test_write_flag(read_only_app, api, tenant, studio):
     assert read_only.delete(f"{url}/{source['id']}").status_code == 503
     assert [s["id"] for s in read_only.get(url).json()["data"]] == [source["id"]]
     assert read_only.get(f"{url}/{source['id']}").json()["name"] == source["name"]
+
+
+class TestMediaSources:
+    @pytest.fixture
+    def asset(self, api):
+        response = api.post(
+            "/v1/media", json={"filename": "intro.mp4", "contentType": "video/mp4", "size": 1024}
+        )
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def test_plays_an_asset_of_the_library(self, api, studio, asset):
+        source = create_source(api, studio["id"], kind="media", name="Intro", mediaId=asset["id"])
+        assert (source["kind"], source["mediaId"], source["ingest"]) == (
+            "media", asset["id"], None,
+        )  # fmt: skip
+        url = f"/v1/studios/{studio['id']}/sources/{source['id']}"
+        assert api.get(url).json() == source
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            {"kind": "media", "name": "x"},  # no asset
+            {"kind": "rtmp", "name": "x", "mediaId": "media_01JDQ3B4C5D6E7F8G9H0J1K2M3"},
+            {"kind": "media", "name": "x", "mediaId": "media_01JDQ3B4C5D6E7F8G9H0J1K2M3"},
+        ],
+    )
+    def test_refuses_a_missing_or_misplaced_asset(self, api, studio, body):
+        response = api.post(f"/v1/studios/{studio['id']}/sources", json=body)
+        assert response.status_code == 400
+        assert api.get(f"/v1/studios/{studio['id']}/sources").json()["data"] == []
+
+    def test_refuses_another_accounts_asset(self, app, make_tenant, asset):
+        bob = ApiClient(app, make_tenant("Bob").secret)
+        bobs_studio = create_studio(bob)
+        body = {"kind": "media", "name": "x", "mediaId": asset["id"]}
+        assert bob.post(f"/v1/studios/{bobs_studio['id']}/sources", json=body).status_code == 400
+
+    def test_refuses_a_failed_or_expired_asset(self, api, studio, asset, services):
+        from server.storage.models import MediaAsset
+
+        for status in ("failed", "expired"):
+            with services.engine.begin() as db:
+                db.execute(MediaAsset.__table__.update().values(status=status))
+            body = {"kind": "media", "name": "x", "mediaId": asset["id"]}
+            response = api.post(f"/v1/studios/{studio['id']}/sources", json=body)
+            assert response.status_code == 400

@@ -21,14 +21,19 @@ class SourceHandlers:
             "name": source.name,
             "enabled": source.enabled,
             "status": source.status,
-            "ingest": {
-                "streamPath": source.stream_path,
-                "endpoints": [
-                    {"protocol": e.protocol, "url": e.url} for e in self._sources.ingest(source)
-                ],
-            },
+            "ingest": self._ingest(source),
+            "mediaId": source.media_asset_id,
             "createdAt": timestamp(source.created_at),
             "updatedAt": timestamp(source.updated_at),
+        }
+
+    def _ingest(self, source: Source) -> dict[str, Any] | None:
+        endpoints = self._sources.ingest(source)
+        if endpoints is None:
+            return None
+        return {
+            "streamPath": source.stream_path,
+            "endpoints": [{"protocol": e.protocol, "url": e.url} for e in endpoints],
         }
 
     def list_sources(
@@ -45,6 +50,7 @@ class SourceHandlers:
             kind=body["kind"],
             name=body["name"],
             enabled=body.get("enabled", True),
+            media_id=body.get("mediaId"),
         )
         location = f"/v1/studios/{studio_id}/sources/{source.id}"
         return self._present(source), 201, {"Location": location}

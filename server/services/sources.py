@@ -3,7 +3,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
-from server.domain.errors import Conflict, NotFound
+from server.domain.errors import Conflict, InvalidRequest, NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
 from server.services.studios import require_studio
@@ -11,6 +11,8 @@ from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.models import Source, utcnow
 
 SOURCE_ID_PREFIX = "source"
+MEDIA_KIND = "media"
+PLAYABLE_MEDIA_STATUSES = ("pending_upload", "ready")
 MAX_SOURCES_PER_STUDIO = 25
 # The ingest plane's ports (v1-contract.md): RTMP 1935, RTMPS 1936, SRT 8890, WHIP 8889.
 RTMP_PORT, RTMPS_PORT, SRT_PORT, WHIP_PORT = 1935, 1936, 8890, 8889
@@ -41,7 +43,9 @@ class SourceService:
         self._uow = unit_of_work
         self.ingest_host = ingest_host
 
-    def ingest(self, source: Source) -> list[IngestEndpoint]:
+    def ingest(self, source: Source) -> list[IngestEndpoint] | None:
+        if source.stream_path is None:
+            return None
         return ingest_endpoints(source.kind, source.stream_path, self.ingest_host)
 
     def list(self, account_id: str, studio_id: str, request: PageRequest) -> Page[Source]:
@@ -51,11 +55,26 @@ class SourceService:
         return page_from_rows(rows, request, lambda source: source.id)
 
     def create(
-        self, account_id: str, studio_id: str, *, kind: str, name: str, enabled: bool
+        self,
+        account_id: str,
+        studio_id: str,
+        *,
+        kind: str,
+        name: str,
+        enabled: bool,
+        media_id: str | None = None,
     ) -> Source:
+        if (kind == MEDIA_KIND) != (media_id is not None):
+            raise InvalidRequest("mediaId is required for kind 'media' and allowed only there.")
         now = utcnow()
         with self._uow() as uow:
             require_studio(uow, account_id, studio_id)
+            if media_id is not None:
+                asset = uow.media.get(account_id, media_id)
+                if asset is None or asset.status not in PLAYABLE_MEDIA_STATUSES:
+                    raise InvalidRequest(
+                        "mediaId must name a ready (or still uploading) asset of your library."
+                    )
             if uow.sources.count(account_id, studio_id) >= MAX_SOURCES_PER_STUDIO:
                 raise Conflict(
                     "limit_reached", f"A studio holds at most {MAX_SOURCES_PER_STUDIO} sources."
@@ -68,7 +87,8 @@ class SourceService:
                 name=name,
                 enabled=enabled,
                 status="idle",
-                stream_path=f"inputs/{kind}-{uuid.uuid4()}",
+                stream_path=None if media_id else f"inputs/{kind}-{uuid.uuid4()}",
+                media_asset_id=media_id,
                 created_at=now,
                 updated_at=now,
             )

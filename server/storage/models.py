@@ -118,7 +118,11 @@ class Source(Base):
     name: Mapped[str] = mapped_column(String(100))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     status: Mapped[str] = mapped_column(String(32), default="idle")
-    stream_path: Mapped[str] = mapped_column(String(128), unique=True)
+    # Network sources publish to a stream path; a media source plays a library asset instead.
+    stream_path: Mapped[str | None] = mapped_column(String(128), unique=True, nullable=True)
+    media_asset_id: Mapped[str | None] = mapped_column(
+        ForeignKey("media_assets.id"), nullable=True, index=True
+    )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

@@ -29,7 +29,7 @@ from .presigned_upload import PresignedUpload
 from .presigned_upload_headers import PresignedUploadHeaders
 from .send_chat_message_request import SendChatMessageRequest
 from .source import Source
-from .source_ingest import SourceIngest
+from .source_ingest_type_0 import SourceIngestType0
 from .source_kind import SourceKind
 from .source_list import SourceList
 from .stream_health import StreamHealth
@@ -70,7 +70,7 @@ __all__ = (
     "PresignedUploadHeaders",
     "SendChatMessageRequest",
     "Source",
-    "SourceIngest",
+    "SourceIngestType0",
     "SourceKind",
     "SourceList",
     "StreamHealth",

@@ -16,22 +16,29 @@ class CreateSourceRequest:
     """
     Attributes:
         kind (SourceKind): How the feed is published: `rtmp` (RTMP 1935 and RTMPS 1936), `srt` (8890) or `whip`
-            (WebRTC-HTTP ingest, 8889). In responses `kind` is extensible (`x-extensible-enum`):
-            new kinds may appear.
+            (WebRTC-HTTP ingest, 8889); or `media`, a file of the media library played into the
+            studio (`mediaId`). In responses `kind` is extensible (`x-extensible-enum`): new kinds
+            may appear.
              Example: rtmp.
         name (str): A display name: 1–100 characters, not only white space, no control characters.
              Example: Friday night show.
+        media_id (str | Unset): For `kind: media` (and only then): an asset of your media library that is `ready` or
+            still `pending_upload`.
+             Example: media_01JDQ3B4C5D6E7F8G9H0J1K2M3.
         enabled (bool | Unset): Defaults to `true`. Default: True. Example: True.
     """
 
     kind: SourceKind
     name: str
+    media_id: str | Unset = UNSET
     enabled: bool | Unset = True
 
     def to_dict(self) -> dict[str, Any]:
         kind = self.kind.value
 
         name = self.name
+
+        media_id = self.media_id
 
         enabled = self.enabled
 
@@ -43,6 +50,8 @@ class CreateSourceRequest:
                 "name": name,
             }
         )
+        if media_id is not UNSET:
+            field_dict["mediaId"] = media_id
         if enabled is not UNSET:
             field_dict["enabled"] = enabled
 
@@ -55,11 +64,14 @@ class CreateSourceRequest:
 
         name = d.pop("name")
 
+        media_id = d.pop("mediaId", UNSET)
+
         enabled = d.pop("enabled", UNSET)
 
         create_source_request = cls(
             kind=kind,
             name=name,
+            media_id=media_id,
             enabled=enabled,
         )
 

@@ -2,13 +2,13 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 if TYPE_CHECKING:
-    from ..models.source_ingest import SourceIngest
+    from ..models.source_ingest_type_0 import SourceIngestType0
 
 
 T = TypeVar("T", bound="Source")
@@ -20,14 +20,17 @@ class Source:
     Attributes:
         id (str): `source_` followed by a ULID. Example: source_01JDQ3A1B2C3D4E5F6G7H8J9K0.
         studio_id (str):  Example: studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5.
-        kind (str): `rtmp`, `srt` or `whip`. Extensible: tolerate new kinds. Example: rtmp.
+        kind (str): `rtmp`, `srt`, `whip` or `media`. Extensible: tolerate new kinds. Example: rtmp.
         name (str): A display name: 1–100 characters, not only white space, no control characters.
              Example: Friday night show.
         enabled (bool): A disabled source is not mixed into the program. Example: True.
         status (str): What the ingest reports: `idle` (no publisher), `connected` or `errored`.
             Extensible.
              Example: idle.
-        ingest (SourceIngest): Server-generated ingest details of a network source.
+        ingest (None | SourceIngestType0): Server-generated ingest details of a network source: where to publish its
+            feed. `null`
+            for a `media` source.
+        media_id (None | str): The media library asset a `media` source plays; `null` for other kinds.
         created_at (datetime.datetime): RFC 3339, UTC. Example: 2026-11-20T18:04:05.123Z.
         updated_at (datetime.datetime): RFC 3339, UTC. Example: 2026-11-20T18:04:05.123Z.
     """
@@ -38,12 +41,15 @@ class Source:
     name: str
     enabled: bool
     status: str
-    ingest: SourceIngest
+    ingest: None | SourceIngestType0
+    media_id: None | str
     created_at: datetime.datetime
     updated_at: datetime.datetime
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.source_ingest_type_0 import SourceIngestType0  # noqa: PLC0415
+
         id = self.id
 
         studio_id = self.studio_id
@@ -56,7 +62,14 @@ class Source:
 
         status = self.status
 
-        ingest = self.ingest.to_dict()
+        ingest: dict[str, Any] | None
+        if isinstance(self.ingest, SourceIngestType0):
+            ingest = self.ingest.to_dict()
+        else:
+            ingest = self.ingest
+
+        media_id: None | str
+        media_id = self.media_id
 
         created_at = self.created_at.isoformat()
 
@@ -73,6 +86,7 @@ class Source:
                 "enabled": enabled,
                 "status": status,
                 "ingest": ingest,
+                "mediaId": media_id,
                 "createdAt": created_at,
                 "updatedAt": updated_at,
             }
@@ -82,7 +96,7 @@ class Source:
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
-        from ..models.source_ingest import SourceIngest  # noqa: PLC0415
+        from ..models.source_ingest_type_0 import SourceIngestType0  # noqa: PLC0415
 
         d = dict(src_dict)
         id = d.pop("id")
@@ -97,7 +111,27 @@ class Source:
 
         status = d.pop("status")
 
-        ingest = SourceIngest.from_dict(d.pop("ingest"))
+        def _parse_ingest(data: object) -> None | SourceIngestType0:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_source_ingest_type_0 = SourceIngestType0.from_dict(data)
+
+                return componentsschemas_source_ingest_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | SourceIngestType0, data)
+
+        ingest = _parse_ingest(d.pop("ingest"))
+
+        def _parse_media_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        media_id = _parse_media_id(d.pop("mediaId"))
 
         created_at = datetime.datetime.fromisoformat(d.pop("createdAt"))
 
@@ -111,6 +145,7 @@ class Source:
             enabled=enabled,
             status=status,
             ingest=ingest,
+            media_id=media_id,
             created_at=created_at,
             updated_at=updated_at,
         )

@@ -2,6 +2,7 @@ from enum import StrEnum
 
 
 class SourceKind(StrEnum):
+    MEDIA = "media"
     RTMP = "rtmp"
     SRT = "srt"
     WHIP = "whip"

@@ -121,7 +121,9 @@ def sync_detailed(
      Adds an input feed to the studio. The server generates the ingest details: a stream
     path `inputs/<kind>-<uuid>` (opaque) and the URLs to publish to over the source's
     protocol (RTMP also gets an RTMPS URL). A studio holds at most 25 sources
-    (`409 limit_reached`).
+    (`409 limit_reached`). A `media` source names an asset of your media library in
+    `mediaId` (`400 invalid_request` when it is not yours, or `failed` or `expired`) and
+    has no ingest details.
 
     Args:
         studio_id (str):
@@ -158,7 +160,9 @@ def sync(
      Adds an input feed to the studio. The server generates the ingest details: a stream
     path `inputs/<kind>-<uuid>` (opaque) and the URLs to publish to over the source's
     protocol (RTMP also gets an RTMPS URL). A studio holds at most 25 sources
-    (`409 limit_reached`).
+    (`409 limit_reached`). A `media` source names an asset of your media library in
+    `mediaId` (`400 invalid_request` when it is not yours, or `failed` or `expired`) and
+    has no ingest details.
 
     Args:
         studio_id (str):
@@ -190,7 +194,9 @@ async def asyncio_detailed(
      Adds an input feed to the studio. The server generates the ingest details: a stream
     path `inputs/<kind>-<uuid>` (opaque) and the URLs to publish to over the source's
     protocol (RTMP also gets an RTMPS URL). A studio holds at most 25 sources
-    (`409 limit_reached`).
+    (`409 limit_reached`). A `media` source names an asset of your media library in
+    `mediaId` (`400 invalid_request` when it is not yours, or `failed` or `expired`) and
+    has no ingest details.
 
     Args:
         studio_id (str):
@@ -225,7 +231,9 @@ async def asyncio(
      Adds an input feed to the studio. The server generates the ingest details: a stream
     path `inputs/<kind>-<uuid>` (opaque) and the URLs to publish to over the source's
     protocol (RTMP also gets an RTMPS URL). A studio holds at most 25 sources
-    (`409 limit_reached`).
+    (`409 limit_reached`). A `media` source names an asset of your media library in
+    `mediaId` (`400 invalid_request` when it is not yours, or `failed` or `expired`) and
+    has no ingest details.
 
     Args:
         studio_id (str):

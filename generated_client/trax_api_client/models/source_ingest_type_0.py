@@ -10,17 +10,18 @@ if TYPE_CHECKING:
     from ..models.ingest_endpoint import IngestEndpoint
 
 
-T = TypeVar("T", bound="SourceIngest")
+T = TypeVar("T", bound="SourceIngestType0")
 
 
 @_attrs_define
-class SourceIngest:
-    """Server-generated ingest details of a network source.
+class SourceIngestType0:
+    """Server-generated ingest details of a network source: where to publish its feed. `null`
+    for a `media` source.
 
-    Attributes:
-        stream_path (str): `inputs/<kind>-<uuid>`. Opaque: do not parse it. Example:
-            inputs/rtmp-3f1c9a2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b.
-        endpoints (list[IngestEndpoint]):
+        Attributes:
+            stream_path (str): `inputs/<kind>-<uuid>`. Opaque: do not parse it. Example:
+                inputs/rtmp-3f1c9a2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b.
+            endpoints (list[IngestEndpoint]):
     """
 
     stream_path: str
@@ -60,13 +61,13 @@ class SourceIngest:
 
             endpoints.append(endpoints_item)
 
-        source_ingest = cls(
+        source_ingest_type_0 = cls(
             stream_path=stream_path,
             endpoints=endpoints,
         )
 
-        source_ingest.additional_properties = d
-        return source_ingest
+        source_ingest_type_0.additional_properties = d
+        return source_ingest_type_0
 
     @property
     def additional_keys(self) -> list[str]:
