@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from server.domain.pagination import PageRequest
@@ -21,6 +21,14 @@ from server.storage.models import (
     StreamTransition,
     Studio,
 )
+
+
+def keyset_page(session: Session, query: Select, id_column, request: PageRequest) -> list:
+    """One keyset page: at most limit + 1 rows after `after_id`, by id ascending (the extra
+    row only tells that another page exists)."""
+    if request.after_id is not None:
+        query = query.where(id_column > request.after_id)
+    return list(session.scalars(query.order_by(id_column).limit(request.limit + 1)))
 
 
 class AccountRepository:
@@ -85,11 +93,8 @@ class StudioRepository:
         ).one_or_none()
 
     def page(self, account_id: str, request: PageRequest) -> list[Studio]:
-        """Keyset page: at most limit + 1 rows after `after_id`, by id ascending."""
         query = select(Studio).where(Studio.account_id == account_id)
-        if request.after_id is not None:
-            query = query.where(Studio.id > request.after_id)
-        return list(self.session.scalars(query.order_by(Studio.id).limit(request.limit + 1)))
+        return keyset_page(self.session, query, Studio.id, request)
 
 
 class StudioStreamRepository:
@@ -163,9 +168,7 @@ class SourceRepository:
 
     def page(self, account_id: str, studio_id: str, request: PageRequest) -> list[Source]:
         query = select(Source).where(Source.account_id == account_id, Source.studio_id == studio_id)
-        if request.after_id is not None:
-            query = query.where(Source.id > request.after_id)
-        return list(self.session.scalars(query.order_by(Source.id).limit(request.limit + 1)))
+        return keyset_page(self.session, query, Source.id, request)
 
 
 class DestinationRepository:
@@ -207,9 +210,7 @@ class DestinationRepository:
         query = select(Destination).where(
             Destination.account_id == account_id, Destination.studio_id == studio_id
         )
-        if request.after_id is not None:
-            query = query.where(Destination.id > request.after_id)
-        return list(self.session.scalars(query.order_by(Destination.id).limit(request.limit + 1)))
+        return keyset_page(self.session, query, Destination.id, request)
 
     def set_output_states(self, studio_id: str, states: dict[str, str]) -> None:
         for destination_id, state in states.items():
@@ -237,9 +238,7 @@ class ConnectionRepository:
 
     def page(self, account_id: str, request: PageRequest) -> list[Connection]:
         query = select(Connection).where(Connection.account_id == account_id)
-        if request.after_id is not None:
-            query = query.where(Connection.id > request.after_id)
-        return list(self.session.scalars(query.order_by(Connection.id).limit(request.limit + 1)))
+        return keyset_page(self.session, query, Connection.id, request)
 
     def unlink(self, connection: Connection, at: datetime) -> None:
         """Deletes the connection after detaching everything that points at it: destinations
@@ -297,9 +296,7 @@ class ChatRepository:
         )
         if since is not None:
             query = query.where(ChatMessage.created_at >= since)
-        if request.after_id is not None:
-            query = query.where(ChatMessage.id > request.after_id)
-        return list(self.session.scalars(query.order_by(ChatMessage.id).limit(request.limit + 1)))
+        return keyset_page(self.session, query, ChatMessage.id, request)
 
     def deliveries_of(self, message_ids: list[str]) -> list[ChatOutbox]:
         if not message_ids:
@@ -362,11 +359,8 @@ class MediaAssetRepository:
         return self.session.get(MediaAsset, media_id)
 
     def page(self, account_id: str, request: PageRequest) -> list[MediaAsset]:
-        """Keyset page: at most limit + 1 rows after `after_id`, by id ascending."""
         query = select(MediaAsset).where(MediaAsset.account_id == account_id)
-        if request.after_id is not None:
-            query = query.where(MediaAsset.id > request.after_id)
-        return list(self.session.scalars(query.order_by(MediaAsset.id).limit(request.limit + 1)))
+        return keyset_page(self.session, query, MediaAsset.id, request)
 
     def settle_pending(
         self,
