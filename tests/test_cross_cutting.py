@@ -258,3 +258,17 @@ class TestNulCharacters:
     def test_in_the_query(self, api):
         response = api.get("/v1/studios?cursor=%00")
         assert (response.status_code, error_code(response)) == (400, "invalid_request")
+
+
+class TestUnknownQueryParameters:
+    """Every operation refuses parameters it does not declare, public ones included (a typo in
+    a parameter name must not be silently ignored); the 400 is declared on each of them."""
+
+    @pytest.mark.parametrize("path", ["/v1/health", "/v1/openapi.json"])
+    def test_on_public_operations(self, anonymous, path):
+        response = anonymous.get(path, params={"verbose": "1"})
+        assert (response.status_code, error_code(response)) == (400, "invalid_request")
+
+    def test_nul_in_a_public_query(self, anonymous):
+        response = anonymous.get("/v1/health?x=%00")
+        assert (response.status_code, error_code(response)) == (400, "invalid_request")

@@ -3,11 +3,12 @@ from __future__ import annotations
 from server.domain.errors import Conflict, InvalidRequest, NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
+from server.services.changes import apply_changes, given
 from server.services.ingest_urls import IngestUrlPolicy
 from server.services.stream import STREAMING, StreamService, require_streamable
 from server.services.studios import require_studio
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from server.storage.models import Destination, utcnow
+from server.storage.models import Destination, Studio, utcnow
 
 DESTINATION_ID_PREFIX = "dest"
 MAX_DESTINATIONS_PER_STUDIO = 25
@@ -36,7 +37,7 @@ class DestinationService:
 
     def get(self, account_id: str, studio_id: str, destination_id: str) -> Destination:
         with self._uow() as uow:
-            return self._require(uow, account_id, studio_id, destination_id)
+            return self._require(uow, account_id, studio_id, destination_id)[1]
 
     def create(
         self,
@@ -105,27 +106,16 @@ class DestinationService:
         if rtmp_url is not None:
             rtmp_url = self._urls.check(rtmp_url)
         with self._uow() as uow:
-            destination = self._require(uow, account_id, studio_id, destination_id)
+            studio, destination = self._require(uow, account_id, studio_id, destination_id)
             if connection_id is not _UNCHANGED and connection_id is not None:
                 self._check_connection(uow, account_id, destination.platform, connection_id)
             was_enabled = destination.enabled
-            changes = {
-                "name": name,
-                "rtmp_url": rtmp_url,
-                "enabled": enabled,
-            }
-            changed = {
-                field
-                for field, value in changes.items()
-                if value is not None and getattr(destination, field) != value
-            }
+            changes = given(name=name, rtmp_url=rtmp_url, enabled=enabled)
             for field, value in (("stream_key", stream_key), ("connection_id", connection_id)):
-                if value is not _UNCHANGED and getattr(destination, field) != value:
-                    changed.add(field)
+                if value is not _UNCHANGED:
                     changes[field] = value
-            for field in changed:
-                setattr(destination, field, changes[field])
-            streaming = require_studio(uow, account_id, studio_id).stream_state in STREAMING
+            changed = apply_changes(destination, changes)
+            streaming = studio.stream_state in STREAMING
             if streaming:
                 require_streamable(destination)
             if changed:
@@ -140,8 +130,8 @@ class DestinationService:
 
     def delete(self, account_id: str, studio_id: str, destination_id: str) -> None:
         with self._uow() as uow:
-            destination = self._require(uow, account_id, studio_id, destination_id)
-            streaming = require_studio(uow, account_id, studio_id).stream_state in STREAMING
+            studio, destination = self._require(uow, account_id, studio_id, destination_id)
+            streaming = studio.stream_state in STREAMING
             uow.destinations.delete(destination)
             uow.commit()
         if streaming:
@@ -162,9 +152,9 @@ class DestinationService:
     @staticmethod
     def _require(
         uow: UnitOfWork, account_id: str, studio_id: str, destination_id: str
-    ) -> Destination:
-        require_studio(uow, account_id, studio_id)
+    ) -> tuple[Studio, Destination]:
+        studio = require_studio(uow, account_id, studio_id)
         destination = uow.destinations.get(account_id, studio_id, destination_id)
         if destination is None:
             raise NotFound("No such destination.")
-        return destination
+        return studio, destination

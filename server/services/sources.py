@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from server.domain.errors import Conflict, InvalidRequest, NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
+from server.services.changes import apply_changes, given
 from server.services.studios import require_studio
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.models import Source, utcnow
@@ -111,12 +112,7 @@ class SourceService:
     ) -> Source:
         with self._uow() as uow:
             source = self._require(uow, account_id, studio_id, source_id)
-            changed = False
-            for field, value in {"name": name, "enabled": enabled}.items():
-                if value is not None and getattr(source, field) != value:
-                    setattr(source, field, value)
-                    changed = True
-            if changed:
+            if apply_changes(source, given(name=name, enabled=enabled)):
                 source.updated_at = utcnow()
                 uow.commit()
             return source

@@ -3,6 +3,7 @@ from __future__ import annotations
 from server.domain.errors import NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
+from server.services.changes import apply_changes, given
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.models import Studio, utcnow
 
@@ -36,7 +37,7 @@ class StudioService:
 
     def get(self, account_id: str, studio_id: str) -> Studio:
         with self._uow() as uow:
-            return self._require(uow, account_id, studio_id)
+            return require_studio(uow, account_id, studio_id)
 
     def update(
         self,
@@ -47,21 +48,11 @@ class StudioService:
         auto_go_live: bool | None = None,
     ) -> Studio:
         with self._uow() as uow:
-            studio = self._require(uow, account_id, studio_id)
-            changes = {"name": name, "auto_go_live": auto_go_live}
-            changed = False
-            for field, value in changes.items():
-                if value is not None and getattr(studio, field) != value:
-                    setattr(studio, field, value)
-                    changed = True
-            if changed:
+            studio = require_studio(uow, account_id, studio_id)
+            if apply_changes(studio, given(name=name, auto_go_live=auto_go_live)):
                 studio.updated_at = utcnow()
                 uow.commit()
             return studio
-
-    @staticmethod
-    def _require(uow: UnitOfWork, account_id: str, studio_id: str) -> Studio:
-        return require_studio(uow, account_id, studio_id)
 
 
 def require_studio(uow: UnitOfWork, account_id: str, studio_id: str) -> Studio:

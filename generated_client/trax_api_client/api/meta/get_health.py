@@ -26,6 +26,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_200
 
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
     if response.status_code == 500:
         response_500 = Error.from_dict(response.json())
 
@@ -53,7 +58,8 @@ def sync_detailed(
     """Check that the API is up
 
      Liveness probe. Needs no key. Reports whether mutating operations are enabled on this
-    deployment (`writeEnabled`).
+    deployment (`writeEnabled`). Takes no parameters: an unknown query parameter is
+    `400 invalid_request`, as on every operation.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -79,7 +85,8 @@ def sync(
     """Check that the API is up
 
      Liveness probe. Needs no key. Reports whether mutating operations are enabled on this
-    deployment (`writeEnabled`).
+    deployment (`writeEnabled`). Takes no parameters: an unknown query parameter is
+    `400 invalid_request`, as on every operation.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -101,7 +108,8 @@ async def asyncio_detailed(
     """Check that the API is up
 
      Liveness probe. Needs no key. Reports whether mutating operations are enabled on this
-    deployment (`writeEnabled`).
+    deployment (`writeEnabled`). Takes no parameters: an unknown query parameter is
+    `400 invalid_request`, as on every operation.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -125,7 +133,8 @@ async def asyncio(
     """Check that the API is up
 
      Liveness probe. Needs no key. Reports whether mutating operations are enabled on this
-    deployment (`writeEnabled`).
+    deployment (`writeEnabled`). Takes no parameters: an unknown query parameter is
+    `400 invalid_request`, as on every operation.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
