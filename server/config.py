@@ -7,6 +7,8 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from server.services.outbound import IPNetwork, parse_networks
+
 VAR_DIR = Path(os.environ.get("TRAX_VAR_DIR", "var"))
 DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'trax.db'}"
 _TRUE = {"1", "true", "yes", "on"}
@@ -97,6 +99,9 @@ class Settings:
     # Which connexion app wraps the handlers: "flask" (FlaskApp, the default) or "async"
     # (AsyncApp). Handlers import no framework, so this is the only place that differs.
     app_flavour: str = "flask"
+    # Networks the outbound guard lets through besides public addresses (destination RTMP URLs,
+    # webhook URLs): empty by default; local development and tests use 127.0.0.0/8.
+    outbound_allowed_networks: tuple[IPNetwork, ...] = ()
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -127,4 +132,7 @@ class Settings:
             s3_key_prefix=os.environ.get("TRAX_S3_KEY_PREFIX", "media/"),
             auth_cache_seconds=float(os.environ.get("TRAX_AUTH_CACHE_SECONDS", 5)),
             app_flavour=os.environ.get("TRAX_APP_FLAVOUR", "flask").strip().lower() or "flask",
+            outbound_allowed_networks=parse_networks(
+                os.environ.get("TRAX_OUTBOUND_ALLOWED_NETWORKS")
+            ),
         )

@@ -6,6 +6,7 @@ import pytest
 
 from server.domain.errors import InvalidRequest
 from server.services.ingest_urls import IngestUrlPolicy
+from server.services.outbound import OutboundGuard, parse_networks
 from server.storage.models import Connection, utcnow
 from tests.helpers import create_destination, create_studio
 from tests.support.client import ApiClient
@@ -24,7 +25,7 @@ def destinations_url(studio) -> str:
 
 
 class TestIngestUrls:
-    policy = IngestUrlPolicy(fake_resolver)
+    policy = IngestUrlPolicy(OutboundGuard(fake_resolver))
 
     @pytest.mark.parametrize(
         "url",
@@ -70,6 +71,21 @@ class TestIngestUrls:
     def test_everything_else_is_refused(self, url):
         with pytest.raises(InvalidRequest):
             self.policy.check(url)
+
+    def test_the_deployment_allow_list_lets_only_its_networks_through(self):
+        guard = OutboundGuard(fake_resolver, parse_networks("127.0.0.0/8, ::1/128"))
+        policy = IngestUrlPolicy(guard)
+        assert policy.check("rtmp://127.0.0.1:1935/live") == "rtmp://127.0.0.1:1935/live"
+        assert policy.check("rtmp://localhost/live") == "rtmp://localhost/live"
+        assert policy.check("rtmp://[::ffff:127.0.0.2]/live")  # mapped into the listed network
+        for refused in ("rtmp://10.0.0.8/live", "rtmp://internal.example.com/live"):
+            with pytest.raises(InvalidRequest):
+                policy.check(refused)
+
+    @pytest.mark.parametrize("text", ["127.0.0.1/8", "loopback", "10.0.0.0/33"])
+    def test_a_malformed_allow_list_is_refused_at_start_up(self, text):
+        with pytest.raises(ValueError, match="TRAX_OUTBOUND_ALLOWED_NETWORKS"):
+            parse_networks(text)
 
 
 class TestCreate:

@@ -15,8 +15,9 @@ from server.services.api_keys import ApiKeyService, AuthCache
 from server.services.chat import ChatService
 from server.services.connections import ConnectionService
 from server.services.destinations import DestinationService
-from server.services.ingest_urls import IngestUrlPolicy, Resolver, system_resolver
+from server.services.ingest_urls import IngestUrlPolicy
 from server.services.media import MediaService
+from server.services.outbound import OutboundGuard, Resolver, system_resolver
 from server.services.sources import SourceService
 from server.services.stream import StreamService
 from server.services.studios import StudioService
@@ -41,6 +42,7 @@ class Services:
     chat: ChatService
     chat_adapter: ChatAdapter
     media: MediaService
+    outbound: OutboundGuard
 
     def close(self) -> None:
         self.engine.dispose()
@@ -58,6 +60,7 @@ class Services:
         unit_of_work = partial(UnitOfWork, make_session_factory(engine))
         stream_engine = stream_engine or BookkeepingEngine()
         stream = StreamService(unit_of_work, stream_engine)
+        outbound = OutboundGuard(resolver, settings.outbound_allowed_networks)
         chat_adapter = chat_adapter or LocalRecordingAdapter(engine)
         signer = UploadSigner.derived_from(settings.key_hash_secret)
         store = media_store(settings, signer)
@@ -74,7 +77,7 @@ class Services:
             ),
             studios=StudioService(unit_of_work),
             sources=SourceService(unit_of_work, settings.ingest_host),
-            destinations=DestinationService(unit_of_work, IngestUrlPolicy(resolver), stream),
+            destinations=DestinationService(unit_of_work, IngestUrlPolicy(outbound), stream),
             stream=stream,
             connections=ConnectionService(unit_of_work),
             chat=ChatService(unit_of_work, chat_adapter),
@@ -86,6 +89,7 @@ class Services:
                 upload_ttl=timedelta(seconds=settings.media_upload_ttl_seconds),
                 signer=signer,
             ),
+            outbound=outbound,
         )
 
 

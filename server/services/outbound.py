@@ -1,0 +1,98 @@
+"""The outbound guard: every host the platform connects to on a customer's behalf (destination
+RTMP URLs, webhook URLs) must resolve only to public addresses, so a customer can never point us
+at our own network (SSRF). One deployment setting, `TRAX_OUTBOUND_ALLOWED_NETWORKS`, lets listed
+networks through (local development and tests use 127.0.0.0/8 for loopback receivers).
+
+`check_host` returns the addresses it checked: a connector should connect to one of those, not
+resolve the name again (a second lookup is what a DNS rebind attack changes)."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from collections.abc import Callable, Iterable
+
+from server.domain.errors import InvalidRequest
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+Resolver = Callable[[str], list[str]]
+
+
+def system_resolver(host: str) -> list[str]:
+    infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    return [info[4][0] for info in infos]
+
+
+def numeric_address(host: str) -> IPAddress | None:
+    """Every spelling the socket layer accepts as an IP literal (also `2130706433`, `0x7f.1`)."""
+    try:
+        return ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    try:
+        return ipaddress.IPv4Address(socket.inet_aton(host))
+    except OSError:
+        return None
+
+
+def _unwrapped(address: IPAddress) -> IPAddress:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def is_public(address: IPAddress) -> bool:
+    address = _unwrapped(address)
+    return address.is_global and not (address.is_multicast or address.is_unspecified)
+
+
+def parse_networks(text: str | None) -> tuple[IPNetwork, ...]:
+    """`TRAX_OUTBOUND_ALLOWED_NETWORKS`: comma-separated CIDRs (`127.0.0.0/8, ::1/128`)."""
+    networks = []
+    for item in (text or "").split(","):
+        if item.strip():
+            try:
+                networks.append(ipaddress.ip_network(item.strip(), strict=True))
+            except ValueError as exc:
+                raise ValueError(
+                    f"TRAX_OUTBOUND_ALLOWED_NETWORKS: {item.strip()!r} is not a CIDR network "
+                    f"(for example 127.0.0.0/8)"
+                ) from exc
+    return tuple(networks)
+
+
+class OutboundGuard:
+    def __init__(
+        self, resolver: Resolver = system_resolver, allowed_networks: Iterable[IPNetwork] = ()
+    ):
+        self._resolve = resolver
+        self._allowed_networks = tuple(allowed_networks)
+
+    def allowed_by_deployment(self, address: IPAddress) -> bool:
+        """The address lies in a network the deployment lets through (never by default)."""
+        address = _unwrapped(address)
+        return any(
+            address.version == network.version and address in network
+            for network in self._allowed_networks
+        )
+
+    def check_host(self, host: str, *, field: str) -> list[IPAddress]:
+        """The host's addresses, each public or allowed by the deployment; `InvalidRequest`
+        naming `field` otherwise (also when the name does not resolve)."""
+        numeric = numeric_address(host)
+        if numeric is not None:
+            addresses = [numeric]
+        else:
+            try:
+                addresses = [ipaddress.ip_address(a.split("%")[0]) for a in self._resolve(host)]
+            except (OSError, UnicodeError, ValueError) as exc:
+                raise InvalidRequest(f"{field} host {host!r} could not be resolved.") from exc
+        if not addresses:
+            raise InvalidRequest(f"{field} host {host!r} could not be resolved.")
+        if not all(is_public(a) or self.allowed_by_deployment(a) for a in addresses):
+            raise InvalidRequest(
+                f"{field} must point at a public address (not loopback, private, link-local "
+                "or metadata)."
+            )
+        return addresses
