@@ -44,7 +44,10 @@ def parse_since(since: str | None) -> datetime | None:
         raise InvalidRequest("since must be an RFC 3339 date-time.") from exc
     if parsed.tzinfo is None:
         raise InvalidRequest("since needs a time zone offset (for example Z).")
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00:00+14:00 lies before year 1 in UTC
+        raise InvalidRequest("since is out of range.") from exc
 
 
 class ChatHandlers:

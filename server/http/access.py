@@ -1,7 +1,8 @@
 """Access policy, in the order the contract promises: 401 (key), 429 (the key's token bucket),
 403 (scope), 503 (write flag), then the body: 413 (size) / 408 (too slow), and the checks that
 connexion's validation does not make safely (415 for a body without a content type, 400 for a
-body that is not UTF-8 JSON). Schema validation (400) runs after this.
+body that is not UTF-8 JSON, nested too deeply or holding strings no database can store:
+server/http/json_input.py). Schema validation (400) runs after this.
 
 The rate limit comes right after the key because the bucket belongs to the key: every request
 a valid key makes costs a token, whether it is then refused for its scope, the write flag or
@@ -19,9 +20,7 @@ operations are public and which scope each needs is read from the spec (Operatio
 
 from __future__ import annotations
 
-import json
 import logging
-from typing import Any
 
 import anyio.to_thread
 from sqlalchemy.exc import DBAPIError
@@ -38,6 +37,7 @@ from server.domain.errors import (
 from server.domain.principal import Principal
 from server.domain.token_bucket import Decision
 from server.http.body_limit import BODY_EXTENSION, read_body, replaying
+from server.http.json_input import NUL_MESSAGE, parse_json_body
 from server.http.origin import ORIGIN_ARGUMENT, request_origin
 from server.http.rate_limit import rate_limit_state
 from server.http.spec import OperationIndex, OperationPolicy, has_control_character
@@ -47,8 +47,6 @@ from server.services.rate_limiter import RateLimiter
 logger = logging.getLogger("trax.access")
 
 PRINCIPAL_ARGUMENT = "principal"
-# No text we store can hold U+0000 (PostgreSQL refuses it), so it is refused at the door.
-NUL_MESSAGE = "Strings must not contain the NUL character (U+0000)."
 
 
 def presented_secret(headers: dict[bytes, bytes]) -> str | None:
@@ -59,16 +57,6 @@ def presented_secret(headers: dict[bytes, bytes]) -> str | None:
         return token.strip()
     api_key = headers.get(b"x-api-key", b"").decode("latin-1").strip()
     return api_key or None
-
-
-def _contains_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_contains_nul(k) or _contains_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_contains_nul(item) for item in value)
-    return False
 
 
 def _is_json(content_type: str) -> bool:
@@ -176,9 +164,4 @@ class AccessMiddleware:
                 "The request has a body but no Content-Type; send application/json."
             )
         if _is_json(content_type):
-            try:
-                document = json.loads(body.decode("utf-8"))
-            except ValueError as exc:
-                raise InvalidRequest("The request body is not valid UTF-8 JSON.") from exc
-            if _contains_nul(document):
-                raise InvalidRequest(NUL_MESSAGE)
+            parse_json_body(body)
