@@ -34,6 +34,8 @@ class TestIngestUrls:
             "rtmps://relay.example.com:443/live/app",
             "RTMP://ingest.example.net:1935/x",
             "rtmp://93.184.215.14/live",
+            "rtmp://[64:ff9b::5db8:d70e]/live",  # NAT64 to a public IPv4 address
+            "rtmp://[2002:5db8:d70e::1]/live",  # 6to4 of a public IPv4 address
         ],
     )
     def test_public_hosts_pass(self, url):
@@ -56,6 +58,16 @@ class TestIngestUrls:
             "rtmp://169.254.169.254/latest",  # cloud metadata
             "rtmp://[fd00:ec2::254]/live",  # AWS metadata over IPv6
             "rtmp://[::ffff:10.0.0.1]/live",  # IPv4-mapped private
+            "rtmp://[64:ff9b::7f00:1]/live",  # NAT64 to loopback
+            "rtmp://[64:ff9b::a9fe:a9fe]/live",  # NAT64 to the metadata service
+            "rtmp://[64:ff9b:1::5db8:d70e]/live",  # local-use NAT64
+            "rtmp://[2002:7f00:1::]/live",  # 6to4 of 127.0.0.1
+            "rtmp://[2002:a00:1::1]/live",  # 6to4 of 10.0.0.1
+            "rtmp://[::127.0.0.1]/live",  # IPv4-compatible (deprecated)
+            "rtmp://[::93.184.215.14]/live",  # IPv4-compatible, even of a public address
+            "rtmp://[::ffff:0:127.0.0.1]/live",  # SIIT to loopback
+            "rtmp://[fec0::1]/live",  # site-local (deprecated)
+            "rtmp://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/live",  # Teredo
             "rtmp://0.0.0.0/live",
             "rtmp://224.0.0.1/live",  # multicast
             "rtmp://internal.example.com/live",  # resolves to a private address

@@ -36,13 +36,40 @@ def numeric_address(host: str) -> IPAddress | None:
         return None
 
 
+# IPv6 ranges that carry an IPv4 address in their last 32 bits: the address connected to in the
+# end is the embedded one, so that one is checked (NAT64 would reach 127.0.0.1 or the metadata
+# service through 64:ff9b::7f00:1).
+_EMBEDDING_V4 = (
+    ipaddress.IPv6Network("::ffff:0:0/96"),  # IPv4-mapped (RFC 4291)
+    ipaddress.IPv6Network("::ffff:0:0:0/96"),  # SIIT IPv4-translated (RFC 2765)
+    ipaddress.IPv6Network("64:ff9b::/96"),  # NAT64 well-known prefix (RFC 6052)
+)
+# Deprecated or local-only ranges, refused whatever they embed.
+_REFUSED_V6 = (
+    ipaddress.IPv6Network("::/96"),  # IPv4-compatible (deprecated by RFC 4291)
+    ipaddress.IPv6Network("fec0::/10"),  # site-local (deprecated by RFC 3879)
+    ipaddress.IPv6Network("64:ff9b:1::/48"),  # local-use NAT64 (RFC 8215)
+)
+
+
+def embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
+    """The IPv4 address an IPv6 address stands for (mapped, SIIT, NAT64, 6to4), if any."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return None
+    if any(address in network for network in _EMBEDDING_V4):
+        return ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return address.sixtofour
+
+
 def _unwrapped(address: IPAddress) -> IPAddress:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped
-    return address
+    return embedded_ipv4(address) or address
 
 
 def is_public(address: IPAddress) -> bool:
+    if isinstance(address, ipaddress.IPv6Address) and any(
+        address in network for network in _REFUSED_V6
+    ):
+        return False
     address = _unwrapped(address)
     return address.is_global and not (address.is_multicast or address.is_unspecified)
 
