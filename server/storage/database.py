@@ -14,9 +14,12 @@ from sqlalchemy.exc import (
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
+from server.storage.files import private_sqlite_file
+
 
 def make_engine(database_url: str, timeout_seconds: float = 5.0) -> Engine:
     if database_url.startswith("sqlite"):
+        private_sqlite_file(database_url)
         engine = create_engine(
             database_url, connect_args={"check_same_thread": False, "timeout": 30}
         )

@@ -24,6 +24,8 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlencode
 
+from server.storage.files import private_directory
+
 logger = logging.getLogger("trax.media")
 
 UPLOAD_PATH_PREFIX = "/uploads/"
@@ -152,7 +154,8 @@ class LocalMediaStore:
 
     def new_part_file(self, media_id: str) -> Path:
         self._path(media_id)  # validates the id
-        self.incoming.mkdir(parents=True, exist_ok=True)
+        private_directory(self.root)
+        private_directory(self.incoming)
         return self.incoming / f"{media_id}.{secrets.token_hex(8)}.part"
 
     def commit_part_file(self, part: Path, media_id: str) -> bool:
