@@ -36,6 +36,7 @@ from server.handlers.studios import StudioHandlers
 from server.http import connexion_caches
 from server.http.access import AccessMiddleware
 from server.http.errors import ErrorHandlers
+from server.http.paths import ExactPathMiddleware
 from server.http.rate_limit import RateLimitHeadersMiddleware
 from server.http.request_id import RequestIdMiddleware
 from server.http.spec import OperationIndex, load_spec
@@ -109,6 +110,7 @@ def create_app(
             RateLimitHeadersMiddleware,
             partial(ServerErrorMiddleware, handler=errors.unexpected),
             ExceptionMiddleware,
+            partial(ExactPathMiddleware, exempt_prefix="/v1/ui/"),
             *uploads,
             SwaggerUIMiddleware,
             RoutingMiddleware,

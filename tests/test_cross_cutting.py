@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -36,6 +37,41 @@ class TestRequestId:
     def test_every_response_has_a_distinct_id(self, anonymous):
         ids = {anonymous.get("/v1/health").headers["x-request-id"] for _ in range(5)}
         assert len(ids) == 5
+
+
+class TestCaching:
+    def test_api_responses_are_never_stored(self, api, anonymous):
+        studio = api.post("/v1/studios", json={"name": "s"})
+        source = api.post(
+            f"/v1/studios/{studio.json()['id']}/sources", json={"kind": "rtmp", "name": "c"}
+        )
+        media = api.post(
+            "/v1/media", json={"filename": "a.mp4", "contentType": "video/mp4", "size": 1}
+        )
+        for response in (
+            studio,
+            source,
+            media,
+            anonymous.get("/v1/studios"),
+            api.get("/v1/health"),
+        ):
+            assert response.headers["cache-control"] == "no-store"
+        url = urlsplit(media.json()["upload"]["url"])
+        upload = anonymous.put(f"{url.path}?{url.query}", content=b"x")  # refused: no type
+        assert upload.status_code == 415
+        assert upload.headers["cache-control"] == "no-store"
+
+
+class TestExactPaths:
+    @pytest.mark.parametrize("path", ["/v1/studios/", "/v1/health/", "/v1/media/"])
+    def test_a_trailing_slash_is_a_404_not_a_redirect_to_the_callers_host(self, api, path):
+        response = api.get(path, headers={"Host": "attacker.example"}, follow_redirects=False)
+        assert response.status_code == 404
+        assert error_code(response) == "not_found"
+        assert "location" not in response.headers
+
+    def test_swagger_ui_keeps_its_own_slash(self, anonymous):
+        assert anonymous.get("/v1/ui/").status_code == 200
 
 
 class TestAuthentication:

@@ -1,5 +1,9 @@
 """X-Request-Id on every response. The outermost middleware: it also stamps responses made by
-the server-error fallback. A sane client-sent id is echoed; otherwise `req_` + 32 hex."""
+the server-error fallback. A sane client-sent id is echoed; otherwise `req_` + 32 hex.
+
+It also marks every API and upload response `Cache-Control: no-store`, as Stripe does: they
+answer one caller's key and may carry upload URLs, ingest stream paths or a secret shown once,
+none of which a shared cache or a browser's disk should keep."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 REQUEST_ID_HEADER = "X-Request-Id"
 _SANE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _HEADER_KEY = REQUEST_ID_HEADER.lower().encode()
+PRIVATE_PATH_PREFIXES = ("/v1/", "/uploads/")
 
 current_request_id: ContextVar[str] = ContextVar("current_request_id", default="-")
 
@@ -38,10 +43,14 @@ class RequestIdMiddleware:
             (_HEADER_KEY, request_id.encode())
         ]
         current_request_id.set(request_id)
+        private = scope["path"].startswith(PRIVATE_PATH_PREFIXES)
 
         async def send_with_request_id(message: Message) -> None:
             if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+                headers = MutableHeaders(scope=message)
+                headers[REQUEST_ID_HEADER] = request_id
+                if private:
+                    headers["Cache-Control"] = "no-store"
             await send(message)
 
         await self.app(scope, receive, send_with_request_id)

@@ -17,6 +17,7 @@ SCOPE_EXTENSION = "x-trax-required-scope"
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 MUTATING_METHODS = frozenset({"post", "put", "patch", "delete"})
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+NO_SUCH_ROUTE = "No such route. See /v1/openapi.json for every route."
 
 
 def has_control_character(text: str) -> bool:
@@ -107,7 +108,7 @@ class OperationIndex:
         """404 for a path the contract does not have; 405 with Allow for a wrong method."""
         allowed = self.allowed_methods(url_path)
         if not allowed:
-            return NotFound("No such route. See /v1/openapi.json for every route.")
+            return NotFound(NO_SUCH_ROUTE)
         return MethodNotAllowed(
             f"{method} is not allowed here; use {', '.join(allowed)}.",
             headers={"Allow": ", ".join(allowed)},
