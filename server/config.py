@@ -90,6 +90,8 @@ class Settings:
             raise ValueError(f"TRAX_MEDIA_MAX_BYTES must be between 1 and {MEDIA_SIZE_LIMIT}")
         if not 60 <= self.media_upload_ttl_seconds <= 7 * 24 * 3600:
             raise ValueError("TRAX_MEDIA_UPLOAD_TTL must be between 60 and 604800 seconds")
+        if not 0 < self.dns_timeout_seconds <= 30:
+            raise ValueError("TRAX_DNS_TIMEOUT must be more than 0 and at most 30 seconds")
         if self.media_backend == "s3" and not self.s3_bucket:
             raise ValueError("TRAX_MEDIA_BACKEND=s3 needs TRAX_S3_BUCKET")
 
@@ -102,6 +104,8 @@ class Settings:
     # Networks the outbound guard lets through besides public addresses (destination RTMP URLs,
     # webhook URLs): empty by default; local development and tests use 127.0.0.0/8.
     outbound_allowed_networks: tuple[IPNetwork, ...] = ()
+    # How long a host name lookup for a customer's URL may take before the request is refused.
+    dns_timeout_seconds: float = 3.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -132,6 +136,7 @@ class Settings:
             s3_key_prefix=os.environ.get("TRAX_S3_KEY_PREFIX", "media/"),
             auth_cache_seconds=float(os.environ.get("TRAX_AUTH_CACHE_SECONDS", 5)),
             app_flavour=os.environ.get("TRAX_APP_FLAVOUR", "flask").strip().lower() or "flask",
+            dns_timeout_seconds=float(os.environ.get("TRAX_DNS_TIMEOUT", 3)),
             outbound_allowed_networks=parse_networks(
                 os.environ.get("TRAX_OUTBOUND_ALLOWED_NETWORKS")
             ),

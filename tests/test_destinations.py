@@ -39,7 +39,7 @@ class TestIngestUrls:
         ],
     )
     def test_public_hosts_pass(self, url):
-        assert self.policy.check(url).lower() == url.lower()
+        assert self.policy.check(url, caller="acct").lower() == url.lower()
 
     @pytest.mark.parametrize(
         "url",
@@ -82,17 +82,22 @@ class TestIngestUrls:
     )
     def test_everything_else_is_refused(self, url):
         with pytest.raises(InvalidRequest):
-            self.policy.check(url)
+            self.policy.check(url, caller="acct")
 
     def test_the_deployment_allow_list_lets_only_its_networks_through(self):
         guard = OutboundGuard(fake_resolver, parse_networks("127.0.0.0/8, ::1/128"))
         policy = IngestUrlPolicy(guard)
-        assert policy.check("rtmp://127.0.0.1:1935/live") == "rtmp://127.0.0.1:1935/live"
-        assert policy.check("rtmp://localhost/live") == "rtmp://localhost/live"
-        assert policy.check("rtmp://[::ffff:127.0.0.2]/live")  # mapped into the listed network
+        assert (
+            policy.check("rtmp://127.0.0.1:1935/live", caller="acct")
+            == "rtmp://127.0.0.1:1935/live"
+        )
+        assert policy.check("rtmp://localhost/live", caller="acct") == "rtmp://localhost/live"
+        assert policy.check(
+            "rtmp://[::ffff:127.0.0.2]/live", caller="acct"
+        )  # mapped into the listed network
         for refused in ("rtmp://10.0.0.8/live", "rtmp://internal.example.com/live"):
             with pytest.raises(InvalidRequest):
-                policy.check(refused)
+                policy.check(refused, caller="acct")
 
     @pytest.mark.parametrize("text", ["127.0.0.1/8", "loopback", "10.0.0.0/33"])
     def test_a_malformed_allow_list_is_refused_at_start_up(self, text):

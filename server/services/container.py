@@ -60,7 +60,11 @@ class Services:
         unit_of_work = partial(UnitOfWork, make_session_factory(engine))
         stream_engine = stream_engine or BookkeepingEngine()
         stream = StreamService(unit_of_work, stream_engine)
-        outbound = OutboundGuard(resolver, settings.outbound_allowed_networks)
+        outbound = OutboundGuard(
+            resolver,
+            settings.outbound_allowed_networks,
+            lookup_timeout_seconds=settings.dns_timeout_seconds,
+        )
         chat_adapter = chat_adapter or LocalRecordingAdapter(engine)
         signer = UploadSigner.derived_from(settings.key_hash_secret)
         store = media_store(settings, signer)

@@ -56,7 +56,7 @@ class DestinationService:
                 raise InvalidRequest(f"rtmpUrl is required for platform '{platform}'.")
             rtmp_url = DEFAULT_INGEST_URLS[platform]
         else:
-            rtmp_url = self._urls.check(rtmp_url)
+            rtmp_url = self._urls.check(rtmp_url, caller=account_id)
         now = utcnow()
         with self._uow() as uow:
             studio = require_studio(uow, account_id, studio_id)
@@ -104,7 +104,7 @@ class DestinationService:
     ) -> Destination:
         """`stream_key` and `connection_id` accept None to clear them; leave them out to keep."""
         if rtmp_url is not None:
-            rtmp_url = self._urls.check(rtmp_url)
+            rtmp_url = self._urls.check(rtmp_url, caller=account_id)
         with self._uow() as uow:
             studio, destination = self._require(uow, account_id, studio_id, destination_id)
             if connection_id is not _UNCHANGED and connection_id is not None:

@@ -19,7 +19,7 @@ class IngestUrlPolicy:
     def __init__(self, guard: OutboundGuard | None = None):
         self._guard = guard or OutboundGuard()
 
-    def check(self, url: str) -> str:
+    def check(self, url: str, *, caller: str) -> str:
         try:
             parts = urlsplit(url.strip())
         except ValueError as exc:  # e.g. an unbalanced "[" in the host
@@ -38,5 +38,5 @@ class IngestUrlPolicy:
             raise InvalidRequest("rtmpUrl has no host.")
         if parts.username is not None or parts.password is not None:
             raise InvalidRequest("rtmpUrl must not carry credentials; use streamKey.")
-        self._guard.check_host(host, field="rtmpUrl")
+        self._guard.check_host(host, field="rtmpUrl", caller=caller)
         return parts._replace(scheme=scheme).geturl()

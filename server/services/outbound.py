@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import threading
+from collections import Counter
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as LookupTimeout
 
-from server.domain.errors import InvalidRequest
+from server.domain.errors import InvalidRequest, ServiceUnavailable
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -89,11 +93,80 @@ def parse_networks(text: str | None) -> tuple[IPNetwork, ...]:
     return tuple(networks)
 
 
+# Lookups in flight at once, in all and per caller (an account). A name server that answers
+# slowly holds a lookup thread until it answers, however long the request waits: these bounds
+# keep such lookups from filling the request threads, so one tenant cannot stall the others.
+MAX_LOOKUPS_IN_FLIGHT = 4
+MAX_LOOKUPS_PER_CALLER = 2
+PLATFORM_CALLER = "platform"  # lookups no request asked for (the relay, webhook delivery)
+
+
+class ResolverBusy(ServiceUnavailable):
+    def __init__(self) -> None:
+        super().__init__(
+            "Too many address lookups are in flight; retry in a moment.",
+            headers={"Retry-After": "1"},
+        )
+
+
+class BoundedResolver:
+    """Runs each lookup on a small pool of its own, with a deadline and the bounds above. A
+    lookup that misses the deadline is an `InvalidRequest` for the caller at once; its slot is
+    freed when the lookup really ends. A resolver that is down (`EAI_AGAIN`) is a 503."""
+
+    def __init__(self, resolve: Resolver, *, timeout_seconds: float = 3.0):
+        self._resolve = resolve
+        self.timeout_seconds = timeout_seconds
+        self._pool = ThreadPoolExecutor(MAX_LOOKUPS_IN_FLIGHT, thread_name_prefix="dns")
+        self._lock = threading.Lock()
+        self._in_flight: Counter[str] = Counter()
+
+    def _claim(self, caller: str) -> None:
+        with self._lock:
+            total = sum(self._in_flight.values())
+            if total >= MAX_LOOKUPS_IN_FLIGHT or self._in_flight[caller] >= MAX_LOOKUPS_PER_CALLER:
+                raise ResolverBusy()
+            self._in_flight[caller] += 1
+
+    def _release(self, caller: str) -> None:
+        with self._lock:
+            self._in_flight[caller] -= 1
+            if self._in_flight[caller] <= 0:
+                del self._in_flight[caller]
+
+    def __call__(self, host: str, *, field: str, caller: str) -> list[str]:
+        self._claim(caller)
+        try:
+            lookup = self._pool.submit(self._resolve, host)
+        except BaseException:
+            self._release(caller)
+            raise
+        lookup.add_done_callback(lambda _: self._release(caller))
+        try:
+            return lookup.result(timeout=self.timeout_seconds)
+        except LookupTimeout as exc:
+            raise InvalidRequest(
+                f"{field} host {host!r} could not be resolved within "
+                f"{self.timeout_seconds:g} seconds."
+            ) from exc
+        except socket.gaierror as exc:
+            if exc.errno == socket.EAI_AGAIN:
+                raise ServiceUnavailable(
+                    "Host names cannot be resolved at the moment; retry shortly.",
+                    headers={"Retry-After": "5"},
+                ) from exc
+            raise
+
+
 class OutboundGuard:
     def __init__(
-        self, resolver: Resolver = system_resolver, allowed_networks: Iterable[IPNetwork] = ()
+        self,
+        resolver: Resolver = system_resolver,
+        allowed_networks: Iterable[IPNetwork] = (),
+        *,
+        lookup_timeout_seconds: float = 3.0,
     ):
-        self._resolve = resolver
+        self._resolve = BoundedResolver(resolver, timeout_seconds=lookup_timeout_seconds)
         self._allowed_networks = tuple(allowed_networks)
 
     def allowed_by_deployment(self, address: IPAddress) -> bool:
@@ -104,15 +177,19 @@ class OutboundGuard:
             for network in self._allowed_networks
         )
 
-    def check_host(self, host: str, *, field: str) -> list[IPAddress]:
+    def check_host(
+        self, host: str, *, field: str, caller: str = PLATFORM_CALLER
+    ) -> list[IPAddress]:
         """The host's addresses, each public or allowed by the deployment; `InvalidRequest`
-        naming `field` otherwise (also when the name does not resolve)."""
+        naming `field` otherwise (also when the name does not resolve in time). `caller` (the
+        account asking) bounds how many lookups one tenant may have in flight."""
         numeric = numeric_address(host)
         if numeric is not None:
             addresses = [numeric]
         else:
             try:
-                addresses = [ipaddress.ip_address(a.split("%")[0]) for a in self._resolve(host)]
+                resolved = self._resolve(host, field=field, caller=caller)
+                addresses = [ipaddress.ip_address(a.split("%")[0]) for a in resolved]
             except (OSError, UnicodeError, ValueError) as exc:
                 raise InvalidRequest(f"{field} host {host!r} could not be resolved.") from exc
         if not addresses:
