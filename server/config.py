@@ -65,6 +65,9 @@ class Settings:
     body_timeout_seconds: float = 10.0
     # How long to wait for a database connection (pool or connect) before answering 503.
     database_timeout_seconds: float = 5.0
+    # PostgreSQL: the longest a statement may run (statement_timeout); a round trip that gets
+    # no answer within this (plus half a second) drops the connection: a stalled link.
+    statement_timeout_seconds: float = 5.0
     # Media library. "local": files under media_dir, uploaded through this server's own
     # /uploads/ URLs. "s3": an S3-compatible object store, uploaded through presigned URLs.
     media_backend: str = "local"
@@ -123,6 +126,7 @@ class Settings:
             redis_prefix=os.environ.get("TRAX_REDIS_PREFIX") or "trax:",
             body_timeout_seconds=float(os.environ.get("TRAX_BODY_TIMEOUT", 10)),
             database_timeout_seconds=float(os.environ.get("TRAX_DATABASE_TIMEOUT", 5)),
+            statement_timeout_seconds=float(os.environ.get("TRAX_STATEMENT_TIMEOUT", 5)),
             media_backend=os.environ.get("TRAX_MEDIA_BACKEND", "local").strip().lower(),
             media_dir=Path(os.environ.get("TRAX_MEDIA_DIR") or VAR_DIR / "media"),
             media_max_bytes=int(os.environ.get("TRAX_MEDIA_MAX_BYTES", MEDIA_SIZE_LIMIT)),

@@ -23,9 +23,11 @@ import httpx
 import psycopg
 import pytest
 from sqlalchemy import make_url, text
+from sqlalchemy.exc import OperationalError
 
 from server.app import create_app
 from server.services.container import Services
+from server.storage.database import make_engine
 from tests.conftest import TEST_KEY_HASH_SECRET
 from tests.support.client import ApiClient
 from tests.support.live_server import serve
@@ -65,6 +67,7 @@ class Load:
     def __init__(self, base_url: str, secret: str, threads: int = 6):
         self.base_url, self.secret, self.threads = base_url, secret, threads
         self.outcomes: list[tuple[float, str, int | str]] = []
+        self.durations: list[tuple[float, float]] = []  # (answered at, seconds it took)
         self.created: list[str] = []
         self.bad: list[str] = []
         self._stop = threading.Event()
@@ -78,6 +81,7 @@ class Load:
             while not self._stop.is_set():
                 sequence += 1
                 create = sequence % 2 == 0
+                started = time.monotonic()
                 try:
                     if create:
                         response = client.post("/studios", json={"name": f"w{number}-{sequence}"})
@@ -87,7 +91,9 @@ class Load:
                 except httpx.HTTPError as exc:
                     outcome, response = type(exc).__name__, None
                 with self._lock:
-                    self.outcomes.append((time.monotonic(), "POST" if create else "GET", outcome))
+                    answered = time.monotonic()
+                    self.outcomes.append((answered, "POST" if create else "GET", outcome))
+                    self.durations.append((answered, answered - started))
                     if outcome == 201:
                         self.created.append(response.json()["id"])
                     elif outcome == 503:
@@ -188,6 +194,83 @@ def test_database_outage_answers_503_and_recovers_without_a_restart(services, te
     during = Counter(o for t, _, o in load.outcomes if down_at + 0.3 < t < up_at)
     assert during[503] > 0 and set(during) == {503}, during
     after = Counter(o for t, _, o in load.outcomes if t > up_at + 0.5)
+    assert after[200] > 0 and after[201] > 0 and set(after) <= {200, 201}, after
+    assert set(load.created) <= stored_studio_ids(services), "an accepted write was lost"
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("stalled_at", ["statement", "ping at checkout", "commit"])
+def test_a_round_trip_on_a_stalled_link_fails_instead_of_waiting(settings, stalled_at):
+    """Each kind of round trip on a link gone silent ends with a lost connection within its
+    deadline, not when (if ever) the link comes back: here it comes back after 8 s."""
+    url = make_url(settings.database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
+    proxied_url = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    engine = make_engine(proxied_url, timeout_seconds=1, statement_timeout_seconds=1)
+    thaw = threading.Timer(8, proxy.thaw)
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))  # one healthy connection in the pool
+        with engine.connect() as connection:
+            if stalled_at == "statement":
+                proxy.freeze()
+                thaw.start()
+                with pytest.raises(OperationalError):
+                    connection.execute(text("SELECT 1"))
+            elif stalled_at == "commit":
+                connection.execute(text("SELECT 1"))
+                proxy.freeze()
+                thaw.start()
+                with pytest.raises(OperationalError):
+                    connection.commit()
+        if stalled_at == "ping at checkout":
+            proxy.freeze()
+            thaw.start()
+            with pytest.raises(OperationalError), engine.connect():
+                pass  # the ping fails, then the new connection times out
+        assert thaw.is_alive(), "the call waited for the link to come back"
+    finally:
+        thaw.cancel()
+        proxy.thaw()
+        proxy.stop()
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_stalled_database_link_answers_503_instead_of_hanging(services, tenant, settings):
+    """The link to the database goes silent for six seconds without closing (a partition, a
+    failover without RST): connections stay open and nothing comes back. Requests must still
+    answer, 503 within the database deadlines, and the service must recover by itself."""
+    url = make_url(settings.database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
+    proxied = replace(
+        settings,
+        database_url=url.set(host="127.0.0.1", port=proxy.port).render_as_string(
+            hide_password=False
+        ),
+        database_timeout_seconds=2,
+        statement_timeout_seconds=2,
+    )
+    proxied_services = Services.build(proxied)
+    try:
+        app = create_app(proxied, proxied_services)
+        with serve(app) as base_url, Load(base_url, tenant.secret) as load:
+            time.sleep(0.8)
+            proxy.freeze()
+            frozen_at = time.monotonic()
+            time.sleep(6.0)
+            proxy.thaw()
+            thawed_at = time.monotonic()
+            time.sleep(3.0)
+    finally:
+        proxy.stop()
+        proxied_services.close()
+    slowest = max(d for t, d in load.durations if frozen_at < t < thawed_at + 6)
+    load.report(f"link stalled for 6 s; slowest answer meanwhile {slowest:.2f} s")
+    assert not load.bad, load.bad[:3]
+    during = Counter(o for t, _, o in load.outcomes if frozen_at + 0.5 < t < thawed_at)
+    assert during[503] > 0 and set(during) <= {503}, during
+    after = Counter(o for t, _, o in load.outcomes if t > thawed_at + 1.5)
     assert after[200] > 0 and after[201] > 0 and set(after) <= {200, 201}, after
     assert set(load.created) <= stored_studio_ids(services), "an accepted write was lost"
 

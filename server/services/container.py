@@ -56,7 +56,11 @@ class Services:
         stream_engine: StreamEngine | None = None,
         chat_adapter: ChatAdapter | None = None,
     ) -> Services:
-        engine = make_engine(settings.database_url, settings.database_timeout_seconds)
+        engine = make_engine(
+            settings.database_url,
+            settings.database_timeout_seconds,
+            settings.statement_timeout_seconds,
+        )
         unit_of_work = partial(UnitOfWork, make_session_factory(engine))
         stream_engine = stream_engine or BookkeepingEngine()
         stream = StreamService(unit_of_work, stream_engine)

@@ -15,9 +15,15 @@ from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.storage.files import private_sqlite_file
+from server.storage.stall_guard import StallGuard
+
+# A statement the server stops at statement_timeout still needs its error to travel back.
+ROUND_TRIP_MARGIN_SECONDS = 0.5
 
 
-def make_engine(database_url: str, timeout_seconds: float = 5.0) -> Engine:
+def make_engine(
+    database_url: str, timeout_seconds: float = 5.0, statement_timeout_seconds: float = 5.0
+) -> Engine:
     if database_url.startswith("sqlite"):
         private_sqlite_file(database_url)
         engine = create_engine(
@@ -25,18 +31,34 @@ def make_engine(database_url: str, timeout_seconds: float = 5.0) -> Engine:
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    # pool_pre_ping: a connection the server dropped (restart, pg_terminate_backend, failover)
-    # is noticed at checkout and replaced, so the pool heals without a restart.
-    # connect_timeout / pool_timeout: a request never waits for a connection longer than this;
-    # then it answers 503 (server/http/errors.py).
-    return create_engine(
+    # A connection the server dropped (restart, pg_terminate_backend, failover) or that went
+    # silent (a partition) is noticed at checkout by a ping with a deadline and replaced, so the
+    # pool heals without a restart; every statement and commit has a deadline too
+    # (server/storage/stall_guard.py). connect_timeout / pool_timeout: a request never waits
+    # for a connection longer than this; then it answers 503 (server/http/errors.py).
+    # Keepalives and tcp_user_timeout let the kernel give up on a peer that stopped
+    # acknowledging; statement_timeout stops a statement the server itself is slow to finish.
+    connect_seconds = max(2, math.ceil(timeout_seconds))
+    engine = create_engine(
         database_url,
-        pool_pre_ping=True,
         pool_size=10,
         max_overflow=10,
         pool_timeout=timeout_seconds,
-        connect_args={"connect_timeout": max(2, math.ceil(timeout_seconds))},
+        connect_args={
+            "connect_timeout": connect_seconds,
+            "keepalives": 1,
+            "keepalives_idle": 10,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+            "tcp_user_timeout": connect_seconds * 1000,
+            "options": f"-c statement_timeout={int(statement_timeout_seconds * 1000)}",
+        },
     )
+    StallGuard(
+        round_trip_seconds=statement_timeout_seconds + ROUND_TRIP_MARGIN_SECONDS,
+        ping_seconds=timeout_seconds / 2,
+    ).install(engine)
+    return engine
 
 
 def database_unavailable(exc: SQLAlchemyError) -> bool:
