@@ -195,6 +195,35 @@ class TestStreamKeyIsWriteOnly:
         logged = " ".join(record.getMessage() for record in caplog.records)
         assert bad_key[:8] not in logged
 
+    @pytest.mark.parametrize(
+        "bad_key",
+        [
+            "\x01" + SECRET_KEY,  # escaped in the message, so a text match would miss it
+            "\u00e9" + SECRET_KEY,
+            [SECRET_KEY],
+            {"key": SECRET_KEY},
+            12345678901234567890,
+        ],
+    )
+    def test_keys_of_any_shape_are_never_echoed(self, api, studio, bad_key):
+        for body in (
+            {"platform": "youtube", "name": "x", "streamKey": bad_key},
+            {"platform": "youtube", "name": 7, "streamKey": bad_key},  # an error elsewhere
+        ):
+            response = api.post(destinations_url(studio), json=body)
+            assert response.status_code == 400
+            for fragment in ("SECRETKEY", "9f8e7d6c", "1234567890"):
+                assert fragment not in response.text
+
+    def test_errors_beside_a_key_still_say_what_is_wrong(self, api, studio):
+        response = api.post(
+            destinations_url(studio),
+            json={"platform": "youtube", "name": 7, "streamKey": SECRET_KEY},
+        )
+        assert response.status_code == 400
+        assert "'name'" in response.json()["error"]["message"]
+        assert SECRET_KEY[:8] not in response.text
+
     def test_a_key_never_reaches_the_logs(self, api, studio, caplog):
         with caplog.at_level(logging.DEBUG):
             created = create_destination(api, studio["id"], streamKey=SECRET_KEY)

@@ -32,6 +32,8 @@ from server.http.spec import OperationIndex
 from server.storage.database import database_unavailable
 
 logger = logging.getLogger("trax.errors")
+# jsonschema messages that name keys but quote no value.
+KEY_ONLY_MESSAGES = ("Additional properties are not allowed",)
 _MAX_MESSAGE = 300
 SECRET_WITHHELD = (
     "The request body is invalid; details are withheld because they would repeat a "
@@ -82,7 +84,7 @@ class ErrorHandlers:
             )
         if isinstance(exc, BadRequestProblem) or exc.status == 400:
             message = _validation_message(exc.detail)
-            if self._echoes_a_secret(request, message):
+            if self._may_echo_a_secret(request, exc.detail or ""):
                 message = SECRET_WITHHELD
             return self._respond(request, InvalidRequest(message))
         return self._from_status(request, exc.status, exc.detail)
@@ -129,34 +131,49 @@ class ErrorHandlers:
             error = InternalError()
         return self._respond(request, error)
 
-    def _echoes_a_secret(self, request: ConnexionRequest, message: str) -> bool:
-        """Whether a validation message repeats a write-only value of the request body."""
+    def _may_echo_a_secret(self, request: ConnexionRequest, detail: str) -> bool:
+        """Whether a validation message may repeat a write-only value of the request body,
+        judged by where the error is, not by its text (which escapes what it quotes): the
+        message quotes the value at the error's path, so it is withheld when that path runs
+        through a write-only field or the value there holds one."""
+        secret_fields = self._operations.secret_fields
         body = request.scope.get("extensions", {}).get(BODY_EXTENSION)
-        if not body or not self._operations.secret_fields:
+        if not body or not secret_fields:
             return False
         try:
             document = json.loads(body)
         except ValueError:
+            return True  # cannot tell where the secret is: say nothing about the body
+        _, separator, path = detail.split("\n\n", 1)[0].rpartition(" - '")
+        instance = document
+        for step in path.removesuffix("'").split(".") if separator else []:
+            if step in secret_fields:
+                return True
+            if isinstance(instance, dict):
+                instance = instance.get(step)
+            elif isinstance(instance, list) and step.isdigit() and int(step) < len(instance):
+                instance = instance[int(step)]
+            else:
+                break
+        if detail.startswith(KEY_ONLY_MESSAGES):
             return False
-        return any(
-            value[:8] in message for value in _values_of(document, self._operations.secret_fields)
-        )
+        return _holds_a_field(instance, secret_fields)
 
     def _respond(self, request: ConnexionRequest, error: ApiError) -> ConnexionResponse:
         return error_response(error, _request_id(request))
 
 
-def _values_of(node: Any, names: frozenset[str]) -> list[str]:
-    found: list[str] = []
-    if isinstance(node, dict):
-        for key, value in node.items():
-            if key in names and value is not None:
-                found.append(value if isinstance(value, str) else json.dumps(value))
-            found += _values_of(value, names)
-    elif isinstance(node, list):
-        for value in node:
-            found += _values_of(value, names)
-    return [value for value in found if value]
+def _holds_a_field(node: Any, names: frozenset[str]) -> bool:
+    pending = [node]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if any(key in names for key in node):
+                return True
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return False
 
 
 def _request_id(request: ConnexionRequest) -> str:
