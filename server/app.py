@@ -36,6 +36,7 @@ from server.handlers.studios import StudioHandlers
 from server.http import connexion_caches
 from server.http.access import AccessMiddleware
 from server.http.errors import ErrorHandlers
+from server.http.overload import ConcurrencyLimitMiddleware
 from server.http.paths import ExactPathMiddleware
 from server.http.rate_limit import RateLimitHeadersMiddleware
 from server.http.request_id import RequestIdMiddleware
@@ -91,12 +92,15 @@ def create_app(
     # stack: outside /v1, exempt from the JSON body limit, streamed to disk.
     uploads = []
     if isinstance(services.media.store, LocalMediaStore):
+        services.media.store.remove_abandoned_part_files()  # left by a crash
         uploads.append(
             partial(
                 MediaUploadMiddleware,
                 media=services.media,
                 store=services.media.store,
                 write_enabled=settings.write_enabled,
+                idle_timeout=settings.upload_idle_timeout_seconds,
+                min_bytes_per_second=settings.upload_min_bytes_per_second,
             )
         )
 
@@ -110,6 +114,7 @@ def create_app(
             RateLimitHeadersMiddleware,
             partial(ServerErrorMiddleware, handler=errors.unexpected),
             ExceptionMiddleware,
+            partial(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests),
             partial(ExactPathMiddleware, exempt_prefix="/v1/ui/"),
             *uploads,
             SwaggerUIMiddleware,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -280,7 +281,9 @@ def _demo_setup(services: Services, as_json: bool) -> None:
     default=1000,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Per worker: connections or tasks beyond this get a plain 503 from uvicorn.",
+    help="Per worker: requests in flight beyond this get 503 service_unavailable (the "
+    "envelope, with Retry-After); uvicorn's own limit is set to twice this, for idle "
+    "connections.",
 )
 @click.option(
     "--timeout-keep-alive",
@@ -295,6 +298,8 @@ def serve(
     """Serve the API with uvicorn."""
     import uvicorn
 
+    # Read by each worker's app (server.asgi): the envelope's 503 comes before uvicorn's.
+    os.environ["TRAX_MAX_CONCURRENT_REQUESTS"] = str(limit_concurrency)
     settings = Settings.from_env()
     if workers > 1 and not settings.redis_url:
         click.echo(
@@ -308,6 +313,6 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
-        limit_concurrency=limit_concurrency,
+        limit_concurrency=2 * limit_concurrency,
         timeout_keep_alive=timeout_keep_alive,
     )

@@ -63,6 +63,8 @@ class Settings:
     redis_prefix: str = "trax:"
     # How long a request body may take to arrive, in seconds (slow bodies answer 408).
     body_timeout_seconds: float = 10.0
+    # Requests in flight per process; more answer 503 service_unavailable with Retry-After.
+    max_concurrent_requests: int = 1000
     # How long to wait for a database connection (pool or connect) before answering 503.
     database_timeout_seconds: float = 5.0
     # PostgreSQL: the longest a statement may run (statement_timeout); a round trip that gets
@@ -75,6 +77,11 @@ class Settings:
     media_max_bytes: int = MEDIA_SIZE_LIMIT
     # How long an upload URL works; an upload not completed by then leaves the asset expired.
     media_upload_ttl_seconds: int = 3600
+    # The embedded store's upload endpoint: an upload that sends nothing for this long, or
+    # whose whole body arrives slower than this rate (plus twice the idle allowance), is
+    # refused with 408.
+    upload_idle_timeout_seconds: float = 30.0
+    upload_min_bytes_per_second: int = 128 * 1024
     # The origin clients reach this server at (for the embedded store's upload URLs), e.g.
     # https://api.example.com. Unset: the origin of the request that asked for the URL.
     public_base_url: str | None = None
@@ -93,6 +100,10 @@ class Settings:
             raise ValueError(f"TRAX_MEDIA_MAX_BYTES must be between 1 and {MEDIA_SIZE_LIMIT}")
         if not 60 <= self.media_upload_ttl_seconds <= 7 * 24 * 3600:
             raise ValueError("TRAX_MEDIA_UPLOAD_TTL must be between 60 and 604800 seconds")
+        if self.upload_idle_timeout_seconds <= 0 or self.upload_min_bytes_per_second <= 0:
+            raise ValueError("TRAX_UPLOAD_IDLE_TIMEOUT and TRAX_UPLOAD_MIN_RATE must be positive")
+        if self.max_concurrent_requests < 1:
+            raise ValueError("TRAX_MAX_CONCURRENT_REQUESTS must be at least 1")
         if not 0 < self.dns_timeout_seconds <= 30:
             raise ValueError("TRAX_DNS_TIMEOUT must be more than 0 and at most 30 seconds")
         if self.media_backend == "s3" and not self.s3_bucket:
@@ -125,12 +136,15 @@ class Settings:
             redis_url=os.environ.get("TRAX_REDIS_URL") or None,
             redis_prefix=os.environ.get("TRAX_REDIS_PREFIX") or "trax:",
             body_timeout_seconds=float(os.environ.get("TRAX_BODY_TIMEOUT", 10)),
+            max_concurrent_requests=int(os.environ.get("TRAX_MAX_CONCURRENT_REQUESTS", 1000)),
             database_timeout_seconds=float(os.environ.get("TRAX_DATABASE_TIMEOUT", 5)),
             statement_timeout_seconds=float(os.environ.get("TRAX_STATEMENT_TIMEOUT", 5)),
             media_backend=os.environ.get("TRAX_MEDIA_BACKEND", "local").strip().lower(),
             media_dir=Path(os.environ.get("TRAX_MEDIA_DIR") or VAR_DIR / "media"),
             media_max_bytes=int(os.environ.get("TRAX_MEDIA_MAX_BYTES", MEDIA_SIZE_LIMIT)),
             media_upload_ttl_seconds=int(os.environ.get("TRAX_MEDIA_UPLOAD_TTL", 3600)),
+            upload_idle_timeout_seconds=float(os.environ.get("TRAX_UPLOAD_IDLE_TIMEOUT", 30)),
+            upload_min_bytes_per_second=int(os.environ.get("TRAX_UPLOAD_MIN_RATE", 128 * 1024)),
             public_base_url=_optional("TRAX_PUBLIC_BASE_URL"),
             s3_bucket=_optional("TRAX_S3_BUCKET"),
             s3_endpoint_url=_optional("TRAX_S3_ENDPOINT_URL"),

@@ -7,9 +7,13 @@ The URL is the credential (no API key). In order: 404 for a path that names no a
 method other than PUT, 403 `upload_url_invalid` unless this server signed exactly this URL,
 403 `upload_url_expired`, 409 `upload_not_pending` once the asset is settled, 503
 `write_disabled` while writes are off, 415 for a Content-Type other than the signed one, 400 for
-a Content-Length other than the signed size (or none), 413 for a body that runs past it. Any
-refusal stores nothing. Success is `204 No Content`, and the asset is `ready`. Errors use the
-one envelope (raised ApiErrors reach the error handlers; the outer middleware adds X-Request-Id).
+a Content-Length other than the signed size (or none), 413 for a body that runs past it, 409
+`upload_in_progress` while another upload of the same asset is in flight (one at a time, so
+trickling connections cannot pile up part files), 408 `request_timeout` when no data arrives
+for `idle_timeout` seconds or the whole body takes longer than its size allows at
+`min_bytes_per_second` (plus twice `idle_timeout`). Any refusal stores nothing. Success is
+`204 No Content`, and the asset is `ready`. Errors use the one envelope (raised ApiErrors
+reach the error handlers; the outer middleware adds X-Request-Id).
 """
 
 from __future__ import annotations
@@ -21,13 +25,15 @@ from urllib.parse import parse_qs
 
 import anyio
 import anyio.to_thread
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.domain.errors import (
+    Conflict,
     InvalidRequest,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
+    RequestTimeout,
     ServiceUnavailable,
     UnsupportedMediaType,
     UploadNotPending,
@@ -36,7 +42,7 @@ from server.domain.errors import (
 )
 from server.http.spec import has_control_character
 from server.services.media import EXPIRED, READY, MediaService, UploadGrant
-from server.storage.media_store import UPLOAD_PATH_PREFIX, LocalMediaStore
+from server.storage.media_store import UPLOAD_PATH_PREFIX, LocalMediaStore, UploadInProgress
 
 logger = logging.getLogger("trax.media")
 
@@ -53,11 +59,15 @@ class MediaUploadMiddleware:
         media: MediaService,
         store: LocalMediaStore,
         write_enabled: bool,
+        idle_timeout: float = 30.0,
+        min_bytes_per_second: int = 128 * 1024,
     ):
         self.app = app
         self.media = media
         self.store = store
         self.write_enabled = write_enabled
+        self.idle_timeout = idle_timeout
+        self.min_bytes_per_second = min_bytes_per_second
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or not scope["path"].startswith(UPLOAD_PATH_PREFIX):
@@ -81,7 +91,13 @@ class MediaUploadMiddleware:
             raise WriteDisabled()
         self._check_headers(grant, dict(scope["headers"]))
         try:
-            await self._receive_into_store(grant, receive)
+            with self.store.upload_lock(grant.media_id):
+                await self._receive_into_store(grant, receive)
+        except UploadInProgress:
+            raise Conflict(
+                "upload_in_progress",
+                "Another upload of this asset is in flight; wait for it to finish.",
+            ) from None
         except _ClientGone:
             logger.info("upload of %s abandoned by the client; nothing stored", grant.media_id)
             return
@@ -107,27 +123,40 @@ class MediaUploadMiddleware:
                 f"Content-Length: {grant.size} and that many bytes."
             )
 
+    async def _next_message(self, receive: Receive) -> Message:
+        with anyio.move_on_after(self.idle_timeout):
+            return await receive()
+        raise RequestTimeout(f"No data arrived for {self.idle_timeout:g} seconds.")
+
     async def _receive_into_store(self, grant: UploadGrant, receive: Receive) -> None:
         """Streams the body into a part file, then moves it into place if it is complete and
         the URL is still valid. The part file never outlives this call."""
         part: Path = await anyio.to_thread.run_sync(self.store.new_part_file, grant.media_id)
+        # Twice the idle allowance on top of the size at the slowest rate accepted.
+        total_seconds = 2 * self.idle_timeout + grant.size / self.min_bytes_per_second
         try:
             received = 0
             async with await anyio.open_file(part, "xb") as out:
-                while True:
-                    message = await receive()
-                    if message["type"] == "http.disconnect":
-                        raise _ClientGone()
-                    chunk = message.get("body", b"")
-                    received += len(chunk)
-                    if received > grant.size:
-                        raise PayloadTooLarge(
-                            f"The body is longer than the {grant.size} bytes this URL accepts."
-                        )
-                    if chunk:
-                        await out.write(chunk)
-                    if not message.get("more_body", False):
-                        break
+                with anyio.move_on_after(total_seconds) as whole_body:
+                    while True:
+                        message = await self._next_message(receive)
+                        if message["type"] == "http.disconnect":
+                            raise _ClientGone()
+                        chunk = message.get("body", b"")
+                        received += len(chunk)
+                        if received > grant.size:
+                            raise PayloadTooLarge(
+                                f"The body is longer than the {grant.size} bytes this URL accepts."
+                            )
+                        if chunk:
+                            await out.write(chunk)
+                        if not message.get("more_body", False):
+                            break
+                if whole_body.cancelled_caught:
+                    raise RequestTimeout(
+                        f"The body did not arrive within {total_seconds:.0f} seconds "
+                        f"(at least {self.min_bytes_per_second} bytes a second)."
+                    )
                 await out.flush()
                 await anyio.to_thread.run_sync(os.fsync, out.wrapped.fileno())
             if received != grant.size:

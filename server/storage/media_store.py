@@ -12,12 +12,15 @@ The API never receives the bytes through /v1. A store answers three questions: h
 from __future__ import annotations
 
 import base64
+import fcntl
 import hashlib
 import hmac
 import logging
 import os
 import re
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +34,10 @@ logger = logging.getLogger("trax.media")
 UPLOAD_PATH_PREFIX = "/uploads/"
 _MEDIA_ID = re.compile(r"^media_[0-9A-HJKMNP-TV-Z]{26}$")
 _SANE_ORIGIN = re.compile(r"^https?://([A-Za-z0-9.\-]+|\[[0-9a-fA-F:.]+\])(:[0-9]{1,5})?$")
+
+
+class UploadInProgress(Exception):
+    """Another upload of the same asset is in flight."""
 
 
 class StorageUnavailableError(Exception):
@@ -157,6 +164,53 @@ class LocalMediaStore:
         private_directory(self.root)
         private_directory(self.incoming)
         return self.incoming / f"{media_id}.{secrets.token_hex(8)}.part"
+
+    @contextmanager
+    def upload_lock(self, media_id: str) -> Iterator[None]:
+        """Held while one upload of the asset is in flight, by any process on this host (an
+        advisory lock on `.incoming/<mediaId>.lock`, released by the kernel if the process
+        dies; the file is removed on release). `UploadInProgress` if another upload holds it."""
+        self._path(media_id)  # validates the id
+        private_directory(self.root)
+        private_directory(self.incoming)
+        path = self.incoming / f"{media_id}.lock"
+        while True:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise UploadInProgress() from None
+            try:
+                current = os.stat(path).st_ino
+            except FileNotFoundError:
+                current = None
+            if current == os.fstat(fd).st_ino:
+                break
+            os.close(fd)  # the holder removed the file as we opened it: lock the new one
+        try:
+            yield
+        finally:
+            path.unlink(missing_ok=True)
+            os.close(fd)
+
+    def remove_abandoned_part_files(self) -> int:
+        """Removes part files that no upload in flight holds (left by a crash); returns how
+        many. Safe while other processes upload: a locked asset's part files are kept."""
+        if not self.incoming.is_dir():
+            return 0
+        removed = 0
+        for part in self.incoming.glob("*.part"):
+            media_id = part.name.split(".", 1)[0]
+            if not is_media_id(media_id):
+                continue
+            try:
+                with self.upload_lock(media_id):
+                    part.unlink(missing_ok=True)
+                    removed += 1
+            except UploadInProgress:
+                continue
+        return removed
 
     def commit_part_file(self, part: Path, media_id: str) -> bool:
         """Moves a complete part file into place unless another upload got there first (False).
