@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test test-postgres client lint clean node spec-check docs release-contract bench
+.PHONY: setup run test test-postgres client lint clean node spec-check docs release-contract bench fuzz
 
 setup: $(STAMP)
 
@@ -39,6 +39,13 @@ test-postgres: setup
 # BENCH_ARGS passes options (python -m bench --help), e.g. BENCH_ARGS="--no-levers".
 bench: setup
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# schemathesis's CLI against a live server, every check and phase, schemathesis.toml applied:
+# a throwaway `trax serve` on a temporary database, or a deployment with
+#   make fuzz FUZZ_ARGS="--url https://api.example.com/v1 --key sk_live_..."
+# (FUZZ_ARGS="-- --max-examples 200" passes options on to `schemathesis run`).
+fuzz: setup
+	$(BIN)/python tools/fuzz.py $(FUZZ_ARGS)
 
 # Regenerates generated_client/ from openapi/openapi.yaml. Never edit generated_client/ by hand.
 client: setup
