@@ -306,3 +306,16 @@ def test_pages_are_served_by_the_async_flavour_too(settings, services, person):
     assert browser.get(KEYS_PATH).status_code == 200
     assert browser.get("/web-static/web.css").status_code == 200
     assert ApiClient(app).get("/v1/health").status_code == 200
+
+
+def test_a_database_outage_is_a_clear_503_page(browser, services, person, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(services.users, "verify_password", unreachable)
+    response = browser.sign_in(person.email, person.password)
+    assert response.status_code == 503 and response.headers["retry-after"] == "1"
+    assert "cannot reach its database" in response.text
+    assert PASSWORD not in response.text

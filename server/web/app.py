@@ -13,6 +13,7 @@ from datetime import timedelta
 
 from flask import Flask, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
+from sqlalchemy.exc import SQLAlchemyError
 
 from server.config import Settings
 from server.services.container import Services
@@ -90,6 +91,16 @@ def create_web_app(
     def too_large(error):
         message = "The form was too large."
         return render_template("error.html", title="Too large", message=message), 413
+
+    @app.errorhandler(SQLAlchemyError)
+    def database_unavailable(error):
+        app.logger.warning("database error on %s: %s", request.path, type(error).__name__)
+        message = "TRaX cannot reach its database right now, so nothing was changed. Try again."
+        response = app.make_response(
+            (render_template("error.html", title="Try again", message=message, plain=True), 503)
+        )
+        response.headers["Retry-After"] = "1"
+        return response
 
     @app.after_request
     def security_headers(response):
