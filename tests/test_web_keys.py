@@ -319,3 +319,29 @@ def test_a_database_outage_is_a_clear_503_page(browser, services, person, monkey
     assert response.status_code == 503 and response.headers["retry-after"] == "1"
     assert "cannot reach its database" in response.text
     assert PASSWORD not in response.text
+
+
+def test_a_scope_change_made_elsewhere_is_seen_within_the_auth_cache_bound(services, person):
+    from functools import partial
+
+    from server.services.api_keys import ApiKeyService, AuthCache
+    from server.services.unit_of_work import UnitOfWork
+    from server.storage.database import make_session_factory
+    from tests.conftest import TEST_KEY_HASH_SECRET
+
+    now = [1000.0]
+    # "This process": its own auth cache of 5 s on a clock the test moves.
+    worker = ApiKeyService(
+        partial(UnitOfWork, make_session_factory(services.engine)),
+        TEST_KEY_HASH_SECRET,
+        cache=AuthCache(5, clock=lambda: now[0]),
+    )
+    created = services.api_keys.create(
+        person.account_id, "elsewhere", ["studios:read", "studios:write"], user_id=person.user_id
+    )
+    assert "studios:write" in worker.authenticate(created.secret).scopes
+    services.users.set_scopes(person.user_id, ["studios:read"])  # another process (the CLI)
+    now[0] += 4.9
+    assert "studios:write" in worker.authenticate(created.secret).scopes  # still trusted
+    now[0] += 0.2
+    assert worker.authenticate(created.secret).scopes == {"studios:read"}
