@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test test-postgres client lint clean node spec-check docs release-contract bench fuzz
+.PHONY: setup run test test-postgres client lint clean node spec-check docs release-contract bench fuzz screenshots
 
 setup: $(STAMP)
 
@@ -19,7 +19,8 @@ $(STAMP): pyproject.toml requirements.lock $(shell find generated_client -name '
 	touch $@
 
 # Applies migrations to var/trax.db, creates a demo account and key the first time (printing
-# the secret once), then serves on http://127.0.0.1:8000/v1 with writes enabled.
+# the secret once) and the demo user (printing its password once), then serves on
+# http://127.0.0.1:8000/v1 (the API keys screen: /account/api-keys) with writes enabled.
 run: setup
 	$(BIN)/trax db upgrade
 	$(BIN)/trax demo setup
@@ -46,6 +47,11 @@ bench: setup
 # (FUZZ_ARGS="-- --max-examples 200" passes options on to `schemathesis run`).
 fuzz: setup
 	$(BIN)/python tools/fuzz.py $(FUZZ_ARGS)
+
+# The README's screenshots of the API keys screen (docs/screenshots/), taken by the browser
+# test (needs Debian's chromium).
+screenshots: setup
+	TRAX_REQUIRE_ALL_TESTS=1 TRAX_SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q tests/test_browser_keys.py
 
 # Regenerates generated_client/ from openapi/openapi.yaml. Never edit generated_client/ by hand.
 client: setup

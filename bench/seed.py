@@ -74,6 +74,7 @@ class Seeder:
         self._clock = int(time.time() * 1000) - 10 * 365 * 24 * 3600 * 1000
         self._ids = 0
         self._random = random.Random()
+        self._owners: dict[str, str] = {}
 
     def _next_id(self, prefix: str) -> tuple[str, int]:
         self._clock += 1
@@ -109,10 +110,18 @@ class Seeder:
             raw.close()
 
     def account(self, name: str) -> str:
+        """An account and its owner user (every key seeded for it belongs to the owner)."""
         account_id, millis = self._next_id("acct")
         self._insert(
             "accounts", ["id", "name", "created_at"], [(account_id, name, self._when(millis))]
         )
+        owner_id, millis = self._next_id("user")
+        self._insert(
+            "users",
+            ["id", "account_id", "scopes", "is_owner", "created_at"],
+            [(owner_id, account_id, " ".join(ALL_SCOPES), True, self._when(millis))],
+        )
+        self._owners[account_id] = owner_id
         return account_id
 
     def key(self, account_id: str, scopes=ALL_SCOPES) -> Tenant:
@@ -121,7 +130,16 @@ class Seeder:
         key_id, millis = self._next_id("key")
         self._insert(
             "api_keys",
-            ["id", "account_id", "name", "prefix", "secret_hash", "scopes", "created_at"],
+            [
+                "id",
+                "account_id",
+                "name",
+                "prefix",
+                "secret_hash",
+                "scopes",
+                "created_at",
+                "user_id",
+            ],
             [
                 (
                     key_id,
@@ -131,6 +149,7 @@ class Seeder:
                     self._hash(secret),
                     " ".join(scopes),
                     self._when(millis),
+                    self._owners[account_id],
                 )
             ],
         )
@@ -174,7 +193,9 @@ class Seeder:
 
     def junk_keys(self, owners: list[str], count: int) -> None:
         """Valid-looking keys of other accounts, so the key table has `count` more rows."""
-        columns = ["id", "account_id", "name", "prefix", "secret_hash", "scopes", "created_at"]
+        columns = [
+            "id", "account_id", "name", "prefix", "secret_hash", "scopes", "created_at", "user_id"
+        ]  # fmt: skip
         rows = []
         for index in range(count):
             key_id, millis = self._next_id("key")
@@ -187,6 +208,7 @@ class Seeder:
                     hashlib.sha256(os.urandom(32)).hexdigest(),
                     "studios:read",
                     self._when(millis),
+                    self._owners[owners[index % len(owners)]],
                 )
             )
         self._insert("api_keys", columns, rows)

@@ -45,6 +45,8 @@ from server.http.uploads import MediaUploadMiddleware
 from server.services.container import Services
 from server.services.rate_limiter import RateLimiter, build_rate_limiter
 from server.storage.media_store import LocalMediaStore
+from server.web.app import create_web_app
+from server.web.mount import WebPagesMiddleware
 
 
 class HandlerResolver(Resolver):
@@ -104,6 +106,10 @@ def create_app(
             )
         )
 
+    # The web pages (sign-in, the API keys screen) are a Flask app of their own, served in
+    # front of the JSON stack in either flavour; /v1 never sees their cookies or CSRF.
+    web_pages = partial(WebPagesMiddleware, web_app=create_web_app(settings, services))
+
     # The one line that picks the framework under the handlers (TRAX_APP_FLAVOUR).
     app_class = APP_FLAVOURS[settings.app_flavour]
     app = app_class(
@@ -117,6 +123,7 @@ def create_app(
             partial(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests),
             partial(ExactPathMiddleware, exempt_prefix="/v1/ui/"),
             *uploads,
+            web_pages,
             SwaggerUIMiddleware,
             RoutingMiddleware,
             partial(

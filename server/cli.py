@@ -16,10 +16,15 @@ from server.domain.errors import ApiError
 from server.domain.scopes import ALL_SCOPES
 from server.handlers.shaping import timestamp
 from server.services.container import Services
+from server.services.users import generate_password
 from server.storage import migrate
-from server.storage.models import ApiKey
+from server.storage.models import ApiKey, User
 
 DEMO_ACCOUNT_NAME = "Demo account"
+DEMO_USER_EMAIL = "demo@trax.local"
+KEYS_SCREEN_PATH = "/account/api-keys"
+# Where `make run` serves it.
+KEYS_SCREEN_URL = "http://127.0.0.1:8000" + KEYS_SCREEN_PATH
 
 
 @contextmanager
@@ -57,7 +62,29 @@ def _key_json(key: ApiKey) -> dict[str, Any]:
         "lastUsedAt": when(key.last_used_at),
         "expiresAt": when(key.expires_at),
         "revokedAt": when(key.revoked_at),
+        "userId": key.user_id,
     }
+
+
+def _user_json(user: User) -> dict[str, Any]:
+    return {
+        "id": user.id,
+        "accountId": user.account_id,
+        "email": user.email,
+        "scopes": user.scopes.split(),
+        "owner": user.is_owner,
+        "active": user.deactivated_at is None,
+        "passwordSet": user.password_hash is not None,
+        "createdAt": timestamp(user.created_at),
+    }
+
+
+def _read_password(from_stdin: bool) -> tuple[str, bool]:
+    """The password from standard input (first line), or a generated one; and whether it was
+    generated (then it is printed, once)."""
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n"), False
+    return generate_password(), True
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
@@ -89,14 +116,150 @@ def accounts() -> None:
 
 @accounts.command("create")
 @click.option("--name", required=True)
+@click.option(
+    "--owner-email",
+    default=None,
+    help="The owner's sign-in email; set the password with `trax users set-password`.",
+)
 @json_option
-def accounts_create(name: str, as_json: bool) -> None:
+def accounts_create(name: str, owner_email: str | None, as_json: bool) -> None:
+    """Create an account and its owner user (who holds every scope)."""
     try:
         with _services() as services:
-            account = services.accounts.create(name)
+            account = services.accounts.create(name, owner_email=owner_email)
+            owner = services.users.owner_of(account.id)
     except ValueError as exc:
         _fail(as_json, str(exc))
-    _emit(as_json, {"id": account.id, "name": account.name}, account.id)
+    _emit(
+        as_json,
+        {"id": account.id, "name": account.name, "ownerUserId": owner.id},
+        account.id,
+    )
+
+
+@main.group()
+def users() -> None:
+    """The people of an account, who sign in to the API keys screen, and the scopes they hold."""
+
+
+def _scopes(scopes: tuple[str, ...]) -> list[str]:
+    return list(ALL_SCOPES) if "all" in scopes else list(scopes)
+
+
+@users.command("create")
+@click.option("--account", "account_id", required=True)
+@click.option("--email", required=True)
+@click.option("--scope", "scopes", multiple=True, required=True, help="Repeat; or 'all'.")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read the password from standard input; else one is generated and printed once.",
+)
+@json_option
+def users_create(
+    account_id: str, email: str, scopes: tuple[str, ...], password_stdin: bool, as_json: bool
+) -> None:
+    """Create a user of an account, holding the given scopes."""
+    password, generated = _read_password(password_stdin)
+    try:
+        with _services() as services:
+            user = services.users.create(account_id, email, _scopes(scopes), password)
+    except (ValueError, LookupError) as exc:
+        _fail(as_json, str(exc).strip("'\""))
+    payload = _user_json(user)
+    text = f"{user.id} {user.email}"
+    if generated:
+        payload["password"] = password
+        text += f"\npassword (shown once): {password}"
+    _emit(as_json, payload, text)
+
+
+@users.command("list")
+@click.option("--account", "account_id", required=True)
+@json_option
+def users_list(account_id: str, as_json: bool) -> None:
+    with _services() as services:
+        listed = [_user_json(user) for user in services.users.list(account_id)]
+    lines = [
+        f"{u['id']}  {u['email'] or '(no email)'}  {' '.join(u['scopes'])}"
+        f"{'  owner' if u['owner'] else ''}{'' if u['active'] else '  DEACTIVATED'}"
+        for u in listed
+    ]
+    _emit(as_json, {"users": listed}, "\n".join(lines) or "no users")
+
+
+@users.command("scopes")
+@click.argument("user_id")
+@click.option("--scope", "scopes", multiple=True, required=True, help="Repeat; or 'all'.")
+@json_option
+def users_scopes(user_id: str, scopes: tuple[str, ...], as_json: bool) -> None:
+    """Set the scopes a user holds. Their keys lose any scope not held any more."""
+    try:
+        with _services() as services:
+            user = services.users.set_scopes(user_id, _scopes(scopes))
+    except (ValueError, LookupError) as exc:
+        _fail(as_json, str(exc).strip("'\""))
+    _emit(as_json, _user_json(user), f"{user.id} holds {user.scopes}")
+
+
+@users.command("set-password")
+@click.argument("user_id")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read it from standard input; else generate one."
+)
+@json_option
+def users_set_password(user_id: str, password_stdin: bool, as_json: bool) -> None:
+    """Set a user's password (ends their web sessions)."""
+    password, generated = _read_password(password_stdin)
+    try:
+        with _services() as services:
+            user = services.users.set_password(user_id, password)
+    except (ValueError, LookupError) as exc:
+        _fail(as_json, str(exc).strip("'\""))
+    payload = _user_json(user)
+    text = f"password of {user.id} set"
+    if generated:
+        payload["password"] = password
+        text += f"\npassword (shown once): {password}"
+    _emit(as_json, payload, text)
+
+
+@users.command("set-email")
+@click.argument("user_id")
+@click.option("--email", required=True)
+@json_option
+def users_set_email(user_id: str, email: str, as_json: bool) -> None:
+    try:
+        with _services() as services:
+            user = services.users.set_email(user_id, email)
+    except (ValueError, LookupError) as exc:
+        _fail(as_json, str(exc).strip("'\""))
+    _emit(as_json, _user_json(user), f"{user.id} signs in as {user.email}")
+
+
+@users.command("deactivate")
+@click.argument("user_id")
+@json_option
+def users_deactivate(user_id: str, as_json: bool) -> None:
+    """Sign the user out everywhere; their keys answer 401 until reactivated."""
+    try:
+        with _services() as services:
+            user = services.users.set_active(user_id, False)
+    except LookupError as exc:
+        _fail(as_json, str(exc).strip("'\""))
+    _emit(as_json, _user_json(user), f"deactivated {user.id}")
+
+
+@users.command("activate")
+@click.argument("user_id")
+@json_option
+def users_activate(user_id: str, as_json: bool) -> None:
+    try:
+        with _services() as services:
+            user = services.users.set_active(user_id, True)
+    except LookupError as exc:
+        _fail(as_json, str(exc).strip("'\""))
+    _emit(as_json, _user_json(user), f"activated {user.id}")
 
 
 @main.group()
@@ -113,7 +276,7 @@ def keys() -> None:
 def keys_create(
     account_id: str, name: str, scopes: tuple[str, ...], expires_in_days: int | None, as_json: bool
 ) -> None:
-    """Create a key and print its secret, once."""
+    """Create a key of the account's owner and print its secret, once."""
     wanted = list(ALL_SCOPES) if "all" in scopes else list(scopes)
     try:
         with _services() as services:
@@ -246,24 +409,57 @@ def demo_setup(as_json: bool) -> None:
 def _demo_setup(services: Services, as_json: bool) -> None:
     existing = services.accounts.find_by_name(DEMO_ACCOUNT_NAME)
     if existing is not None:
+        user_payload, user_text = _demo_user(services, existing.id)
+        if user_payload:
+            _emit(
+                as_json,
+                {"accountId": existing.id, "created": False, **user_payload},
+                f"Demo account {existing.id} exists (its key was printed when it was created)."
+                f"\n\n{user_text}",
+            )
+            return
         _emit(
             as_json,
             {"accountId": existing.id, "created": False},
-            f"Demo account {existing.id} exists; its key was printed when it was created.\n"
-            f"Make another with: trax keys create --account {existing.id} --name demo "
-            "--scope all",
+            f"Demo account {existing.id} exists; its key and the demo user's password were "
+            f"printed when they were created.\n"
+            f"Make another key on {KEYS_SCREEN_URL} or with: trax keys create --account "
+            f"{existing.id} --name demo --scope all\n"
+            f"New password: trax users set-password {services.users.owner_of(existing.id).id}",
         )
         return
     account = services.accounts.create(DEMO_ACCOUNT_NAME)
     created = services.api_keys.create(account.id, "demo", list(ALL_SCOPES))
+    user_payload, user_text = _demo_user(services, account.id)
     _emit(
         as_json,
-        {"accountId": account.id, "created": True, "secret": created.secret},
+        {"accountId": account.id, "created": True, "secret": created.secret, **user_payload},
         f"Demo account {account.id} with an all-scopes API key (shown once, store it now):\n\n"
         f"    {created.secret}\n\n"
         f'    curl -sS http://127.0.0.1:8000/v1/studios -H "Authorization: Bearer '
-        f'{created.secret}"\n',
+        f'{created.secret}"\n\n{user_text}',
     )
+
+
+def _demo_user(services: Services, account_id: str) -> tuple[dict[str, Any], str]:
+    """Makes the demo account's owner the demo user the first time (email and a generated
+    password); nothing once it has a password."""
+    owner = services.users.owner_of(account_id)
+    if owner.password_hash is not None:
+        return {}, ""
+    if owner.email is None:
+        services.users.set_email(owner.id, DEMO_USER_EMAIL)
+    owner = services.users.get(owner.id)
+    password = generate_password()
+    services.users.set_password(owner.id, password)
+    payload = {"email": owner.email, "password": password, "keysUrl": KEYS_SCREEN_URL}
+    text = (
+        f"Sign in to the Developer / API Keys screen (password shown once):\n\n"
+        f"    {KEYS_SCREEN_URL}\n"
+        f"    email:    {owner.email}\n"
+        f"    password: {password}\n"
+    )
+    return payload, text
 
 
 @main.command()

@@ -120,6 +120,12 @@ class Settings:
     outbound_allowed_networks: tuple[IPNetwork, ...] = ()
     # How long a host name lookup for a customer's URL may take before the request is refused.
     dns_timeout_seconds: float = 3.0
+    # How long a web sign-in lasts (the Developer / API Keys screen), in seconds.
+    session_lifetime_seconds: int = 12 * 3600
+    # Sign-in attempts: a bucket of `sign_in_burst` per email refilled at `sign_in_per_minute`
+    # (each client address gets four times both).
+    sign_in_burst: int = 5
+    sign_in_per_minute: float = 1.0
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -158,4 +164,7 @@ class Settings:
             outbound_allowed_networks=parse_networks(
                 os.environ.get("TRAX_OUTBOUND_ALLOWED_NETWORKS")
             ),
+            session_lifetime_seconds=int(os.environ.get("TRAX_SESSION_LIFETIME", 12 * 3600)),
+            sign_in_burst=int(os.environ.get("TRAX_SIGN_IN_BURST", 5)),
+            sign_in_per_minute=float(os.environ.get("TRAX_SIGN_IN_PER_MINUTE", 1)),
         )

@@ -73,6 +73,9 @@ def settings(database_url, redis_prefix, media_dir) -> Settings:
         # The suite checks keys against the database on every request (revocation at once);
         # tests/test_auth_cache.py covers the cached mode production runs with.
         auth_cache_seconds=float(os.environ.get("TRAX_AUTH_CACHE_SECONDS", 0)),
+        # Every web test signs in from the same address; the throttle test builds its own app.
+        sign_in_burst=GENEROUS_BURST,
+        sign_in_per_minute=GENEROUS_BURST,
     )
 
 

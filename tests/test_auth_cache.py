@@ -121,6 +121,7 @@ def test_unknown_keys_are_not_cached(cached_keys, services, tenant):
                 secret_hash=cached_keys._hash(secret),
                 scopes="studios:read",
                 created_at=utcnow(),
+                user_id=services.users.owner_of(tenant.account_id).id,
             )
         )
     assert cached_keys.authenticate(secret).account_id == tenant.account_id

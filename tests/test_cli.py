@@ -158,3 +158,71 @@ def test_link_a_connection_and_hand_over_inbound_chat(trax, app):
     messages = api.get(f"/v1/studios/{studio['id']}/chat/messages").json()["data"]
     assert [(m["id"], m["text"]) for m in messages] == [(first["id"], "hi")]
     assert trax("chat", "deliver") == {"attempted": 0}
+
+
+def test_accounts_get_an_owner_whose_keys_the_cli_makes(trax):
+    account = trax("accounts", "create", "--name", "Owned", "--owner-email", "Boss@Example.com")
+    (owner,) = trax("users", "list", "--account", account["id"])["users"]
+    assert owner["id"] == account["ownerUserId"]
+    assert owner["email"] == "boss@example.com" and owner["owner"] is True
+    assert len(owner["scopes"]) == 15 and owner["passwordSet"] is False
+    key = trax("keys", "create", "--account", account["id"], "--name", "k", "--scope", "all")
+    assert key["userId"] == owner["id"]
+
+
+def test_users_create_scopes_password_and_deactivate(trax, app, settings):
+    account = trax("accounts", "create", "--name", "People")
+    user = trax(
+        "users", "create", "--account", account["id"], "--email", "dev@example.com",
+        "--scope", "studios:read", "--scope", "studios:write",
+    )  # fmt: skip
+    assert user["scopes"] == ["studios:read", "studios:write"] and len(user["password"]) >= 20
+    assert trax(
+        "users", "create", "--account", account["id"], "--email", "dev@example.com",
+        "--scope", "studios:read", expect_exit=1,
+    )["error"]  # fmt: skip
+    assert (
+        "unknown scope"
+        in trax("users", "scopes", user["id"], "--scope", "x", expect_exit=1)["error"]
+    )
+    narrowed = trax("users", "scopes", user["id"], "--scope", "studios:read")
+    assert narrowed["scopes"] == ["studios:read"]
+    assert trax("users", "deactivate", user["id"])["active"] is False
+    assert trax("users", "activate", user["id"])["active"] is True
+    assert trax("users", "set-email", user["id"], "--email", "dev2@example.com")["email"] == (
+        "dev2@example.com"
+    )
+    assert "password" in trax("users", "set-password", user["id"])
+
+
+def test_passwords_can_come_from_standard_input(settings, services):
+    runner = CliRunner()
+    env = {"TRAX_DATABASE_URL": settings.database_url, "TRAX_KEY_HASH_SECRET": TEST_KEY_HASH_SECRET}
+    account = services.accounts.create("Stdin")
+    result = runner.invoke(
+        main,
+        ["users", "create", "--account", account.id, "--email", "in@example.com",
+         "--scope", "all", "--password-stdin", "--json"],
+        input="a long enough password\n", env=env, catch_exceptions=False,
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    created = json.loads(result.output)
+    assert "password" not in created and "a long enough password" not in result.output
+    assert (
+        services.users.verify_password("in@example.com", "a long enough password").id
+        == (created["id"])
+    )
+    short = runner.invoke(
+        main,
+        ["users", "set-password", created["id"], "--password-stdin", "--json"],
+        input="short\n", env=env, catch_exceptions=False,
+    )  # fmt: skip
+    assert short.exit_code == 1 and "at least 12" in json.loads(short.output)["error"]
+
+
+def test_demo_setup_prints_the_demo_user_once(trax, services):
+    first = trax("demo", "setup")
+    assert first["email"] == "demo@trax.local"
+    assert first["keysUrl"] == "http://127.0.0.1:8000/account/api-keys"
+    assert services.users.verify_password(first["email"], first["password"]).is_owner
+    assert "password" not in trax("demo", "setup")

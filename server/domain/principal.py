@@ -5,8 +5,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is calling: the account an API key acts as, and the scopes it was granted."""
+    """Who is calling: the account an API key acts as, the user who made the key, and the
+    effective scopes (the key's scopes that its user still holds)."""
 
     account_id: str
     key_id: str
     scopes: frozenset[str]
+    user_id: str | None = None

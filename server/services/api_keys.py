@@ -8,7 +8,12 @@ The bound this puts on revocation: a key revoked through this same service objec
 process) is refused at once (within `cache_seconds` if a request raced the revocation); a key
 revoked elsewhere (the CLI, another worker or instance) is
 refused by this process within `cache_seconds`. A key's own expiry is checked on every request,
-cached or not, and unknown keys are never cached (a new key works at once)."""
+cached or not, and unknown keys are never cached (a new key works at once).
+
+A key acts as the user who made it: its effective scopes are its own scopes intersected with
+those the user holds at the time of the request, and a deactivated user's keys are invalid. A
+change to the user through this process drops the user's cached keys at once (`forget_user`);
+made elsewhere, it is seen within the same `cache_seconds` bound as a revocation."""
 
 from __future__ import annotations
 
@@ -88,6 +93,21 @@ class AuthCache:
         with self._lock:
             self._entries.pop(secret_hash, None)
 
+    def forget_user(self, user_id: str) -> None:
+        with self._lock:
+            for secret_hash in [
+                h for h, entry in self._entries.items() if entry.principal.user_id == user_id
+            ]:
+                del self._entries[secret_hash]
+
+
+class ScopeNotHeld(ValueError):
+    """A key may only be granted scopes its user holds."""
+
+    def __init__(self, missing: list[str]):
+        self.missing = missing
+        super().__init__("you can only grant scopes you hold; not held: " + ", ".join(missing))
+
 
 class ApiKeyService:
     def __init__(
@@ -113,16 +133,28 @@ class ApiKeyService:
         name: str,
         scopes: list[str],
         expires_in_days: int | None = None,
+        *,
+        user_id: str | None = None,
+        expires_at: datetime | None = None,
     ) -> CreatedKey:
+        """A key of `user_id` (default: the account's owner), granted only scopes that user
+        holds (ScopeNotHeld otherwise). `expires_in_days` or `expires_at`, or neither."""
         unknown = sorted(set(scopes) - set(ALL_SCOPES))
         if unknown:
             raise ValueError(f"unknown scope(s): {', '.join(unknown)}")
         if not scopes:
             raise ValueError("a key needs at least one scope")
+        name = (name or "").strip()
+        if not name or len(name) > 100:
+            raise ValueError("a key name is 1 to 100 characters")
         if expires_in_days is not None and expires_in_days < 1:
             raise ValueError("--expires-in-days must be 1 or more")
-        secret = SECRET_PREFIX + "".join(secrets.choice(_ALPHABET) for _ in range(_RANDOM_LENGTH))
         now = utcnow()
+        if expires_in_days:
+            expires_at = now + timedelta(days=expires_in_days)
+        if expires_at is not None and expires_at <= now:
+            raise ValueError("the expiry must be in the future")
+        secret = SECRET_PREFIX + "".join(secrets.choice(_ALPHABET) for _ in range(_RANDOM_LENGTH))
         key = ApiKey(
             id=new_id("key"),
             account_id=account_id,
@@ -131,11 +163,20 @@ class ApiKeyService:
             secret_hash=self._hash(secret),
             scopes=" ".join(s for s in ALL_SCOPES if s in scopes),
             created_at=now,
-            expires_at=now + timedelta(days=expires_in_days) if expires_in_days else None,
+            expires_at=expires_at,
         )
         with self._uow() as uow:
             if uow.accounts.get(account_id) is None:
                 raise LookupError(f"no account {account_id}")
+            user = uow.users.get(user_id) if user_id else uow.users.owner_of(account_id)
+            if user is None or user.account_id != account_id:
+                raise LookupError(f"no user {user_id} in account {account_id}")
+            if user.deactivated_at is not None:
+                raise ValueError("a deactivated user cannot make keys")
+            missing = [s for s in ALL_SCOPES if s in scopes and s not in user.scopes.split()]
+            if missing:
+                raise ScopeNotHeld(missing)
+            key.user_id = user.id
             uow.api_keys.add(key)
             uow.commit()
         return CreatedKey(key=key, secret=secret)
@@ -143,6 +184,28 @@ class ApiKeyService:
     def list(self, account_id: str) -> list[ApiKey]:
         with self._uow() as uow:
             return uow.api_keys.list_for_account(account_id)
+
+    def list_for_user(self, account_id: str, user_id: str) -> list[ApiKey]:
+        with self._uow() as uow:
+            return uow.api_keys.list_for_user(account_id, user_id)
+
+    def revoke_for_user(self, account_id: str, user_id: str, key_id: str) -> ApiKey:
+        """Revokes one of the user's own keys; LookupError for any other id (another
+        user's, another account's, or none), so nobody learns which ids exist."""
+        with self._uow() as uow:
+            key = uow.api_keys.get_for_user(account_id, user_id, key_id)
+            if key is None:
+                raise LookupError(f"no key {key_id}")
+        return self.revoke(key_id)
+
+    def get_for_user(self, account_id: str, user_id: str, key_id: str) -> ApiKey | None:
+        with self._uow() as uow:
+            return uow.api_keys.get_for_user(account_id, user_id, key_id)
+
+    def forget_user(self, user_id: str) -> None:
+        """Drops the user's keys from this process's auth cache (their scopes or status
+        changed), so the next request reads them again."""
+        self._cache.forget_user(user_id)
 
     def revoke(self, key_id: str) -> ApiKey:
         with self._uow() as uow:
@@ -177,8 +240,11 @@ class ApiKeyService:
         if cached is not None:
             return cached
         with self._uow() as uow:
-            key = uow.api_keys.find_by_secret_hash(secret_hash)
-            if key is None or key.revoked_at is not None:
+            found = uow.api_keys.find_with_user_by_secret_hash(secret_hash)
+            if found is None:
+                raise InvalidKey()
+            key, user = found
+            if key.revoked_at is not None or user.deactivated_at is not None:
                 raise InvalidKey()
             if key.expires_at is not None and key.expires_at <= now:
                 raise InvalidKey()
@@ -187,7 +253,10 @@ class ApiKeyService:
                 uow.api_keys.touch_last_used(key.id, now, stale_before)
                 uow.commit()
             principal = Principal(
-                account_id=key.account_id, key_id=key.id, scopes=frozenset(key.scopes.split())
+                account_id=key.account_id,
+                key_id=key.id,
+                scopes=frozenset(key.scopes.split()) & frozenset(user.scopes.split()),
+                user_id=user.id,
             )
         self._cache.put(secret_hash, principal, key.expires_at)
         return principal

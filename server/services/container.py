@@ -18,10 +18,12 @@ from server.services.destinations import DestinationService
 from server.services.ingest_urls import IngestUrlPolicy
 from server.services.media import MediaService
 from server.services.outbound import OutboundGuard, Resolver, system_resolver
+from server.services.passwords import Argon2idHasher
 from server.services.sources import SourceService
 from server.services.stream import StreamService
 from server.services.studios import StudioService
 from server.services.unit_of_work import UnitOfWork
+from server.services.users import UserService
 from server.storage.database import make_engine, make_session_factory
 from server.storage.media_store import LocalMediaStore, MediaStore, S3MediaStore, UploadSigner
 from server.streaming.engine import BookkeepingEngine, StreamEngine
@@ -43,6 +45,7 @@ class Services:
     chat_adapter: ChatAdapter
     media: MediaService
     outbound: OutboundGuard
+    users: UserService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -72,17 +75,18 @@ class Services:
         chat_adapter = chat_adapter or LocalRecordingAdapter(engine)
         signer = UploadSigner.derived_from(settings.key_hash_secret)
         store = media_store(settings, signer)
+        api_keys = ApiKeyService(
+            unit_of_work,
+            settings.key_hash_secret,
+            timedelta(seconds=settings.last_used_resolution_seconds),
+            AuthCache(settings.auth_cache_seconds),
+        )
         return cls(
             settings=settings,
             engine=engine,
             stream_engine=stream_engine,
             accounts=AccountService(unit_of_work),
-            api_keys=ApiKeyService(
-                unit_of_work,
-                settings.key_hash_secret,
-                timedelta(seconds=settings.last_used_resolution_seconds),
-                AuthCache(settings.auth_cache_seconds),
-            ),
+            api_keys=api_keys,
             studios=StudioService(unit_of_work),
             sources=SourceService(unit_of_work, settings.ingest_host),
             destinations=DestinationService(unit_of_work, IngestUrlPolicy(outbound), stream),
@@ -98,6 +102,12 @@ class Services:
                 signer=signer,
             ),
             outbound=outbound,
+            users=UserService(
+                unit_of_work,
+                Argon2idHasher(),
+                session_lifetime=timedelta(seconds=settings.session_lifetime_seconds),
+                on_access_changed=api_keys.forget_user,
+            ),
         )
 
 

@@ -16,6 +16,8 @@ from server.storage.repositories import (
     SourceRepository,
     StudioRepository,
     StudioStreamRepository,
+    UserRepository,
+    UserSessionRepository,
 )
 
 
@@ -34,6 +36,8 @@ class UnitOfWork:
         self.connections = ConnectionRepository(self.session)
         self.chat = ChatRepository(self.session)
         self.media = MediaAssetRepository(self.session)
+        self.users = UserRepository(self.session)
+        self.user_sessions = UserSessionRepository(self.session)
         return self
 
     def __exit__(self, *exc_info) -> None:

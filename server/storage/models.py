@@ -76,6 +76,40 @@ class ApiKey(Base):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The person the key acts as: its effective scopes are its own intersected with the
+    # scopes that user holds at the time of each request.
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+
+
+class User(Base):
+    """A person of an account who signs in to the web pages. The owner holds every scope."""
+
+    __tablename__ = "users"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # Lower-cased; unique across accounts (sign-in is by email). None until an operator sets
+    # one (the owner the migration gave each existing account).
+    email: Mapped[str | None] = mapped_column(String(254), unique=True, nullable=True)
+    # Argon2id (PHC string). None: the user cannot sign in until a password is set.
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    # Space-separated scope names the user holds.
+    scopes: Mapped[str] = mapped_column(String(1000))
+    is_owner: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class UserSession(Base):
+    """A signed-in browser. The cookie carries a random token; only its SHA-256 is stored, so
+    signing out (deleting the row) or expiry ends the session wherever the cookie is."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class Studio(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from server.domain.pagination import PageRequest
@@ -20,6 +20,8 @@ from server.storage.models import (
     Source,
     StreamTransition,
     Studio,
+    User,
+    UserSession,
 )
 
 
@@ -62,12 +64,37 @@ class ApiKeyRepository:
             select(ApiKey).where(ApiKey.secret_hash == secret_hash)
         ).one_or_none()
 
+    def find_with_user_by_secret_hash(self, secret_hash: str) -> tuple[ApiKey, User] | None:
+        row = self.session.execute(
+            select(ApiKey, User)
+            .join(User, ApiKey.user_id == User.id)
+            .where(ApiKey.secret_hash == secret_hash)
+        ).one_or_none()
+        return None if row is None else (row[0], row[1])
+
     def list_for_account(self, account_id: str) -> list[ApiKey]:
         return list(
             self.session.scalars(
                 select(ApiKey).where(ApiKey.account_id == account_id).order_by(ApiKey.id)
             )
         )
+
+    def list_for_user(self, account_id: str, user_id: str) -> list[ApiKey]:
+        """Newest first: the screen shows the key just made at the top."""
+        return list(
+            self.session.scalars(
+                select(ApiKey)
+                .where(ApiKey.account_id == account_id, ApiKey.user_id == user_id)
+                .order_by(ApiKey.id.desc())
+            )
+        )
+
+    def get_for_user(self, account_id: str, user_id: str, key_id: str) -> ApiKey | None:
+        return self.session.scalars(
+            select(ApiKey).where(
+                ApiKey.id == key_id, ApiKey.account_id == account_id, ApiKey.user_id == user_id
+            )
+        ).one_or_none()
 
     def touch_last_used(self, key_id: str, used_at: datetime, stale_before: datetime) -> None:
         """Records use only if the stored value is older than `stale_before` (one write per
@@ -78,6 +105,62 @@ class ApiKeyRepository:
             .where((ApiKey.last_used_at.is_(None)) | (ApiKey.last_used_at < stale_before))
             .values(last_used_at=used_at)
         )
+
+
+class UserRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, user: User) -> None:
+        self.session.add(user)
+
+    def get(self, user_id: str) -> User | None:
+        return self.session.get(User, user_id)
+
+    def find_by_email(self, email: str) -> User | None:
+        return self.session.scalars(select(User).where(User.email == email)).one_or_none()
+
+    def owner_of(self, account_id: str) -> User | None:
+        return self.session.scalars(
+            select(User)
+            .where(User.account_id == account_id, User.is_owner.is_(True))
+            .order_by(User.id)
+            .limit(1)
+        ).first()
+
+    def list_for_account(self, account_id: str) -> list[User]:
+        return list(
+            self.session.scalars(
+                select(User).where(User.account_id == account_id).order_by(User.id)
+            )
+        )
+
+
+class UserSessionRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add(self, user_session: UserSession) -> None:
+        self.session.add(user_session)
+
+    def find_live_with_user(
+        self, session_id: str, now: datetime
+    ) -> tuple[UserSession, User] | None:
+        row = self.session.execute(
+            select(UserSession, User)
+            .join(User, UserSession.user_id == User.id)
+            .where(UserSession.id == session_id, UserSession.expires_at > now)
+        ).one_or_none()
+        return None if row is None else (row[0], row[1])
+
+    def delete(self, session_id: str) -> None:
+        self.session.execute(delete(UserSession).where(UserSession.id == session_id))
+
+    def delete_for_user(self, user_id: str) -> None:
+        self.session.execute(delete(UserSession).where(UserSession.user_id == user_id))
+
+    def delete_expired(self, now: datetime) -> None:
+        self.session.execute(delete(UserSession).where(UserSession.expires_at <= now))
 
 
 class StudioRepository:

@@ -1,0 +1,30 @@
+"""Serves the web pages (server/web/app.py, WSGI) in front of the /v1 stack, through a2wsgi,
+for either connexion app flavour. Only the pages' own paths go there; everything else goes on
+to /v1 untouched."""
+
+from __future__ import annotations
+
+from a2wsgi import WSGIMiddleware
+from flask import Flask
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from server.web.app import STATIC_PATH
+
+WEB_PATHS = ("/", "/sign-in", "/sign-out", "/account")
+WEB_PREFIXES = ("/account/", STATIC_PATH + "/")
+
+
+def is_web_path(path: str) -> bool:
+    return path in WEB_PATHS or path.startswith(WEB_PREFIXES)
+
+
+class WebPagesMiddleware:
+    def __init__(self, app: ASGIApp, *, web_app: Flask):
+        self.app = app
+        self.web = WSGIMiddleware(web_app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and is_web_path(scope["path"]):
+            await self.web(scope, receive, send)
+        else:
+            await self.app(scope, receive, send)
