@@ -15,16 +15,19 @@ from server.services.api_keys import ApiKeyService, AuthCache
 from server.services.chat import ChatService
 from server.services.connections import ConnectionService
 from server.services.destinations import DestinationService
+from server.services.events import EventService
 from server.services.ingest_urls import IngestUrlPolicy
 from server.services.media import MediaService
 from server.services.outbound import OutboundGuard, Resolver, system_resolver
 from server.services.sources import SourceService
 from server.services.stream import StreamService
 from server.services.studios import StudioService
-from server.services.unit_of_work import UnitOfWork
+from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from server.services.webhooks import WebhookService
 from server.storage.database import make_engine, make_session_factory
 from server.storage.media_store import LocalMediaStore, MediaStore, S3MediaStore, UploadSigner
 from server.streaming.engine import BookkeepingEngine, StreamEngine
+from server.webhooks.signing import SecretBox
 
 
 @dataclass
@@ -43,9 +46,19 @@ class Services:
     chat_adapter: ChatAdapter
     media: MediaService
     outbound: OutboundGuard
+    events: EventService
+    webhooks: WebhookService
+    webhook_secrets: SecretBox
+    unit_of_work: UnitOfWorkFactory
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def delivery_worker(self, **options):
+        """A webhook delivery worker over this database (options: sender, clock, rng, …)."""
+        from server.services.webhook_delivery import DeliveryWorker
+
+        return DeliveryWorker(self.unit_of_work, self.outbound, self.webhook_secrets, **options)
 
     @classmethod
     def build(
@@ -64,6 +77,7 @@ class Services:
         chat_adapter = chat_adapter or LocalRecordingAdapter(engine)
         signer = UploadSigner.derived_from(settings.key_hash_secret)
         store = media_store(settings, signer)
+        webhook_secrets = SecretBox.derived_from(settings.key_hash_secret)
         return cls(
             settings=settings,
             engine=engine,
@@ -90,6 +104,10 @@ class Services:
                 signer=signer,
             ),
             outbound=outbound,
+            events=EventService(unit_of_work),
+            webhooks=WebhookService(unit_of_work, outbound, webhook_secrets),
+            webhook_secrets=webhook_secrets,
+            unit_of_work=unit_of_work,
         )
 
 
