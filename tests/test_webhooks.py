@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,7 @@ from server.services.container import Services
 from server.services.outbound import parse_networks
 from server.services.webhook_delivery import RETRY_SCHEDULE
 from server.storage.models import WebhookEndpoint
+from server.webhooks.transport import PinnedHttpSender
 from tests.helpers import create_destination, create_studio
 from tests.support.client import ApiClient
 from tests.support.dns import RECORDS, fake_resolver
@@ -584,3 +586,51 @@ def test_cli_deliver_once(wapi, receiver, loopback_settings, monkeypatch):
     assert delivery.verified_with(webhook["secret"])
     purge = CliRunner().invoke(main, ["maintenance", "purge", "--json"])
     assert purge.exit_code == 0 and '"deleted": 0' in purge.output
+
+
+class CountingSender:
+    def __init__(self):
+        self.sent = 0
+        self._inner = PinnedHttpSender()
+
+    def send(self, request):
+        self.sent += 1
+        return self._inner.send(request)
+
+
+@pytest.mark.postgres
+def test_two_workers_deliver_every_event_and_never_one_twice_at_once(
+    wapi, receiver, loopback_settings, loopback_services, tenant
+):
+    """Two delivery workers, each with its own engine (as on two machines), lease with
+    FOR UPDATE SKIP LOCKED: every event arrives, none twice, none concurrently."""
+    webhook = register(wapi, receiver)
+    receiver.delay = 0.005
+    events = [
+        loopback_services.webhooks.send_test(tenant.account_id, webhook["id"]).id
+        for _ in range(150)
+    ]
+    workers, senders = [], []
+    for _ in range(2):
+        services = Services.build(loopback_settings, resolver=fake_resolver)
+        sender = CountingSender()
+        workers.append((services, services.delivery_worker(sender=sender)))
+        senders.append(sender)
+    stop = threading.Event()
+    threads = [threading.Thread(target=w.run, args=(stop,), daemon=True) for _, w in workers]
+    for thread in threads:
+        thread.start()
+    try:
+        receiver.wait_for(len(events), timeout=120)
+        time.sleep(0.5)  # anything delivered twice would arrive now
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(30)
+        for services, _ in workers:
+            services.close()
+    delivered = [r.event_id for r in receiver.received]
+    assert sorted(delivered) == sorted(events)  # every event, none twice
+    assert receiver.max_concurrent_per_event == 1
+    assert all(sender.sent > 0 for sender in senders), [s.sent for s in senders]
+    assert all(r.verified_with(webhook["secret"]) for r in receiver.received)
