@@ -33,8 +33,17 @@ def percentile(values: list[float], p: float) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=1000)
-    parser.add_argument("--rate", type=float, default=100.0, help="events per second (latency)")
+    parser.add_argument("--rate", type=float, default=25.0, help="events per second (latency)")
+    parser.add_argument(
+        "--poll-only",
+        action="store_true",
+        help="no in-process wake-up on commit: latency as a worker in another process sees it",
+    )
     args = parser.parse_args()
+    if args.poll_only:
+        from server.storage import event_repositories
+
+        event_repositories.delivery_wakeups.wake = lambda: None
 
     tmp = Path(tempfile.mkdtemp(prefix="trax-webhook-bench-"))
     url = os.environ.get("TRAX_DATABASE_URL") or f"sqlite:///{tmp / 'bench.db'}"

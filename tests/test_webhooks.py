@@ -634,3 +634,90 @@ def test_two_workers_deliver_every_event_and_never_one_twice_at_once(
     assert receiver.max_concurrent_per_event == 1
     assert all(sender.sent > 0 for sender in senders), [s.sent for s in senders]
     assert all(r.verified_with(webhook["secret"]) for r in receiver.received)
+
+
+def test_serve_delivers_in_the_background(wapi, receiver, loopback_settings):
+    """What `trax serve` starts beside uvicorn (unless --no-webhook-worker)."""
+    from server.services.webhook_delivery import start_background_delivery
+
+    webhook = register(wapi, receiver)
+    stop = start_background_delivery(loopback_settings)
+    try:
+        event = wapi.post(f"/v1/webhooks/{webhook['id']}/test").json()
+        (delivery,) = receiver.wait_for(1, timeout=20)
+        assert delivery.event_id == event["id"] and delivery.verified_with(webhook["secret"])
+    finally:
+        stop()
+
+
+def _self_signed(tmp_path, hostname: str):
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostname)])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(minutes=5))
+        .not_valid_after(now + timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(hostname)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_path, key_path
+
+
+def test_https_to_the_pinned_address_keeps_sni_and_the_certificate_check(tmp_path):
+    """Connecting to the checked IP still speaks TLS to the hostname: SNI and certificate
+    verification use the URL's host, so a certificate for another name is refused."""
+    import ssl
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from server.webhooks.transport import DeliveryRequest, PinnedHttpSender
+
+    cert_path, key_path = _self_signed(tmp_path, "hooks.test")
+    seen_sni = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.rfile.read(int(self.headers["content-length"]))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_context.load_cert_chain(cert_path, key_path)
+    server_context.sni_callback = lambda sock, name, ctx: seen_sni.append(name)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.socket = server_context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    try:
+        client_context = ssl.create_default_context(cafile=str(cert_path))
+        sender = PinnedHttpSender(ssl_context=client_context)
+        good = sender.send(DeliveryRequest(f"https://hooks.test:{port}/t", "127.0.0.1", {}, b"{}"))
+        assert good.status == 204 and good.error is None
+        assert seen_sni[-1] == "hooks.test"
+        wrong = sender.send(DeliveryRequest(f"https://other.test:{port}/t", "127.0.0.1", {}, b"{}"))
+        assert wrong.status is None and wrong.error == "tls_error"
+    finally:
+        server.shutdown()
+        server.server_close()

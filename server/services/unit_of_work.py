@@ -7,7 +7,11 @@ from collections.abc import Callable
 from sqlalchemy.orm import Session
 
 from server.http.request_id import current_request_id
-from server.storage.event_repositories import EventRepository, WebhookRepository
+from server.storage.event_repositories import (
+    EventRepository,
+    WebhookRepository,
+    delivery_wakeups,
+)
 from server.storage.models import utcnow
 from server.storage.repositories import (
     AccountRepository,
@@ -60,6 +64,9 @@ class UnitOfWork:
 
         self.events.write_queued(render)
         self.session.commit()
+        if self.events.scheduled_deliveries:
+            self.events.scheduled_deliveries = 0
+            delivery_wakeups.wake()
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -29,7 +29,12 @@ from server.services.events import RETENTION
 from server.services.outbound import OutboundGuard
 from server.services.unit_of_work import UnitOfWorkFactory
 from server.services.webhooks import ATTEMPT_ID_PREFIX, check_webhook_url, connect_address
-from server.storage.event_repositories import FAILED, SUCCEEDED, LeasedDelivery
+from server.storage.event_repositories import (
+    FAILED,
+    SUCCEEDED,
+    LeasedDelivery,
+    delivery_wakeups,
+)
 from server.storage.models import WebhookAttempt, utcnow
 from server.webhooks.signing import SecretBox, signature_header
 from server.webhooks.transport import (
@@ -109,7 +114,9 @@ class DeliveryWorker:
         self._per_endpoint = per_endpoint
         self._poll_seconds = poll_seconds
         self._in_flight: Counter[str] = Counter()
-        self._lock = threading.Condition()
+        self._lock = threading.Lock()
+        # Set when an attempt finishes or this process commits new deliveries.
+        self._wake = threading.Event()
         self._last_purge: datetime | None = None
 
     # --- running ------------------------------------------------------------------------
@@ -129,8 +136,16 @@ class DeliveryWorker:
 
     def run(self, stop: threading.Event) -> None:
         """Delivers until `stop` is set, keeping up to `concurrency` attempts in flight."""
+        delivery_wakeups.register(self._wake)
+        try:
+            self._run(stop)
+        finally:
+            delivery_wakeups.unregister(self._wake)
+
+    def _run(self, stop: threading.Event) -> None:
         with ThreadPoolExecutor(self._concurrency, thread_name_prefix="webhook") as pool:
             while not stop.is_set():
+                self._wake.clear()  # before leasing: a wake-up from now on is never lost
                 try:
                     self._maybe_purge()
                     with self._lock:
@@ -142,8 +157,7 @@ class DeliveryWorker:
                     stop.wait(1.0)
                 for leased in batch:
                     pool.submit(self._attempt_in_flight, leased)
-                with self._lock:  # woken early when an attempt finishes
-                    self._lock.wait(self._poll_seconds)
+                self._wake.wait(self._poll_seconds)
                 if stop.is_set():
                     break
             pool.shutdown(wait=True)
@@ -156,7 +170,7 @@ class DeliveryWorker:
         finally:
             with self._lock:
                 self._in_flight[leased.endpoint_id] -= 1
-                self._lock.notify_all()
+            self._wake.set()
 
     def _lease(self, limit: int) -> list[LeasedDelivery]:
         now = self._clock()

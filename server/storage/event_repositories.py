@@ -19,6 +19,27 @@ EVENT_ID_PREFIX = "evt"
 PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
 
 
+class DeliveryWakeups:
+    """Delivery workers of this process register here; a commit that scheduled deliveries
+    wakes them at once instead of at their next poll (workers elsewhere still poll)."""
+
+    def __init__(self):
+        self._events: set = set()
+
+    def register(self, event) -> None:
+        self._events.add(event)
+
+    def unregister(self, event) -> None:
+        self._events.discard(event)
+
+    def wake(self) -> None:
+        for event in list(self._events):
+            event.set()
+
+
+delivery_wakeups = DeliveryWakeups()
+
+
 @dataclass(frozen=True)
 class PendingEvent:
     """An event queued in a unit of work; its object is rendered at commit, after every change
@@ -40,6 +61,7 @@ class EventRepository:
     request_id: Callable[[], str | None]
     clock: Callable[[], datetime]
     _queued: list[PendingEvent] = field(default_factory=list)
+    scheduled_deliveries: int = 0
 
     def queue(
         self,
@@ -101,6 +123,7 @@ class EventRepository:
                 ]
             for endpoint_id in endpoint_ids:
                 self.session.add(new_delivery(endpoint_id, event.id, now))
+            self.scheduled_deliveries += len(endpoint_ids)
             written.append(event)
         self.session.flush()
         return written

@@ -82,11 +82,20 @@ class PinnedHttpSender:
         except httpx.TimeoutException:
             return DeliveryResponse(None, "timeout", None, _elapsed_ms(started))
         except httpx.ConnectError as exc:
-            error = "tls_error" if isinstance(exc.__cause__, ssl.SSLError) else "connection_failed"
+            error = "tls_error" if _caused_by_tls(exc) else "connection_failed"
             return DeliveryResponse(None, error, None, _elapsed_ms(started))
         except httpx.HTTPError:
             return DeliveryResponse(None, "protocol_error", None, _elapsed_ms(started))
         return DeliveryResponse(status, None, retry_after, _elapsed_ms(started))
+
+
+def _caused_by_tls(exc: BaseException) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError) or "CERTIFICATE_VERIFY_FAILED" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 def _elapsed_ms(started: float) -> int:
