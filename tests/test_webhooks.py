@@ -721,3 +721,51 @@ def test_https_to_the_pinned_address_keeps_sni_and_the_certificate_check(tmp_pat
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_a_slow_endpoint_does_not_delay_the_others(wapi, loopback_services, tenant):
+    slow, fast = WebhookReceiver().start(), WebhookReceiver().start()
+    try:
+        slow_hook, fast_hook = register(wapi, slow), register(wapi, fast)
+        slow.delay = 5
+        for _ in range(6):  # more than the slow endpoint may hold at once
+            wapi.post(f"/v1/webhooks/{slow_hook['id']}/test")
+        stop = threading.Event()
+        worker = loopback_services.delivery_worker()
+        thread = threading.Thread(target=worker.run, args=(stop,), daemon=True)
+        thread.start()
+        try:
+            time.sleep(0.5)  # the slow endpoint's attempts are in flight
+            started = time.monotonic()
+            wapi.post(f"/v1/webhooks/{fast_hook['id']}/test")
+            (delivery,) = fast.wait_for(1, timeout=4)
+            print(f"fast endpoint served in {time.monotonic() - started:.3f} s beside a slow one")
+            assert delivery.verified_with(fast_hook["secret"])
+            assert len(slow.received) == 0  # still hanging in the slow receiver
+        finally:
+            stop.set()
+            slow.delay = 0
+            thread.join(20)
+    finally:
+        slow.stop()
+        fast.stop()
+
+
+def test_retry_schedule_jitter_and_retry_after_forms():
+    import random
+
+    from server.services.webhook_delivery import retry_delay
+
+    rng = random.Random(7)
+    now = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+    for attempt, nominal in enumerate(RETRY_SCHEDULE, start=1):
+        for _ in range(20):
+            delay = retry_delay(attempt, 500, None, rng, now)
+            assert nominal * 0.9 <= delay <= nominal * 1.1
+    assert retry_delay(len(RETRY_SCHEDULE) + 1, 500, None, rng, now) is None
+    assert retry_delay(1, 503, "30", rng, now) == timedelta(seconds=30)
+    http_date = "Tue, 01 Dec 2026 12:10:00 GMT"
+    assert retry_delay(1, 429, http_date, rng, now) == timedelta(minutes=10)
+    assert retry_delay(1, 429, "999999999", rng, now) == timedelta(hours=24)
+    assert retry_delay(1, 500, "30", rng, now) != timedelta(seconds=30)  # only on 429/503
+    assert timedelta(seconds=4.5) <= retry_delay(1, 429, "soon", rng, now) <= timedelta(seconds=5.5)

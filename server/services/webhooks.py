@@ -39,7 +39,7 @@ def check_webhook_url(guard: OutboundGuard, url: str, field: str = "url") -> Che
     """The URL's addresses if it may be called; InvalidRequest naming `field` otherwise."""
     try:
         parts = urlsplit(url)
-        port = parts.port
+        parts.port  # noqa: B018 (raises ValueError on a port that is not a number in range)
     except ValueError as exc:
         raise InvalidRequest(f"{field} is not a valid URL.") from exc
     if parts.scheme not in ("https", "http") or not parts.hostname:
@@ -48,7 +48,6 @@ def check_webhook_url(guard: OutboundGuard, url: str, field: str = "url") -> Che
         raise InvalidRequest(f"{field} must not carry credentials.")
     if parts.fragment:
         raise InvalidRequest(f"{field} must not have a fragment.")
-    del port
     addresses = guard.check_host(parts.hostname, field=field)
     if parts.scheme == "http" and not all(guard.allowed_by_deployment(a) for a in addresses):
         raise InvalidRequest(f"{field} must be an https:// URL.")

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from server.domain.ids import new_id
 from server.domain.pagination import PageRequest
+from server.handlers.shaping import timestamp
 from server.storage.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 EVENT_ID_PREFIX = "evt"
@@ -99,7 +100,7 @@ class EventRepository:
                 {
                     "id": event.id,
                     "type": event.type,
-                    "createdAt": _timestamp(now),
+                    "createdAt": timestamp(now),
                     "data": data,
                     "request": {"id": request_id},
                 },
@@ -182,12 +183,6 @@ def new_delivery(endpoint_id: str, event_id: str, now: datetime) -> WebhookDeliv
         created_at=now,
         updated_at=now,
     )
-
-
-def _timestamp(value: datetime) -> str:
-    from server.handlers.shaping import timestamp
-
-    return timestamp(value)
 
 
 @dataclass(frozen=True)
