@@ -769,3 +769,34 @@ def test_retry_schedule_jitter_and_retry_after_forms():
     assert retry_delay(1, 429, "999999999", rng, now) == timedelta(hours=24)
     assert retry_delay(1, 500, "30", rng, now) != timedelta(seconds=30)  # only on 429/503
     assert timedelta(seconds=4.5) <= retry_delay(1, 429, "soon", rng, now) <= timedelta(seconds=5.5)
+
+
+def test_a_resolver_that_is_down_is_a_failed_attempt_retried_later(
+    loopback_settings, tenant, clock
+):
+    from server.domain.errors import ServiceUnavailable
+
+    lookups = {"down": False}
+
+    def resolver(host):
+        if lookups["down"]:
+            raise ServiceUnavailable("DNS is down")
+        return ["93.184.215.14"]
+
+    services = Services.build(loopback_settings, resolver=resolver)
+    try:
+        endpoint, _ = services.webhooks.create(
+            tenant.account_id,
+            url="https://hooks.example.com/x",
+            event_types=None,
+            description="",
+            enabled=True,
+        )
+        services.webhooks.send_test(tenant.account_id, endpoint.id)
+        lookups["down"] = True
+        assert services.delivery_worker(clock=clock).run_once() == 1
+        page = services.webhooks.attempts(tenant.account_id, endpoint.id, PageRequest(10, None))
+        (attempt,) = page.items
+        assert attempt.error == "dns_unavailable" and attempt.next_retry_at is not None
+    finally:
+        services.close()

@@ -23,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
-from server.domain.errors import InvalidRequest
+from server.domain.errors import InvalidRequest, ServiceUnavailable
 from server.domain.ids import new_id
 from server.services.events import RETENTION
 from server.services.outbound import OutboundGuard
@@ -213,6 +213,8 @@ class DeliveryWorker:
             checked = check_webhook_url(self._guard, leased.url)
         except InvalidRequest:
             response = DeliveryResponse(None, "address_refused", None, 0)
+        except ServiceUnavailable:  # the resolver is down or saturated: retried like any failure
+            response = DeliveryResponse(None, "dns_unavailable", None, 0)
         else:
             response = self._sender.send(
                 DeliveryRequest(

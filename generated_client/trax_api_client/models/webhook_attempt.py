@@ -21,8 +21,9 @@ class WebhookAttempt:
         response_status (int | None): The receiver's HTTP status; `null` when no response came (see `error`). Example:
             200.
         error (None | str): Why no response came: `timeout`, `connection_failed`, `tls_error`,
-            `protocol_error` or `address_refused` (the URL now resolves to an address the
-            outbound guard refuses); `null` when there was a response. Extensible.
+            `protocol_error`, `address_refused` (the URL now resolves to an address the
+            outbound guard refuses) or `dns_unavailable` (the name could not be looked up just
+            then); `null` when there was a response. Extensible.
         duration_ms (int): How long the attempt took, in milliseconds. Example: 41.
         next_retry_at (datetime.datetime | None): When the next attempt is due; `null` after a success or the last
             attempt.
