@@ -28,11 +28,13 @@ from server.domain.errors import ApiError
 from server.handlers.chat import ChatHandlers
 from server.handlers.connections import ConnectionHandlers
 from server.handlers.destinations import DestinationHandlers
+from server.handlers.events import EventHandlers
 from server.handlers.media import MediaHandlers
 from server.handlers.meta import MetaHandlers
 from server.handlers.sources import SourceHandlers
 from server.handlers.stream import StreamHandlers
 from server.handlers.studios import StudioHandlers
+from server.handlers.webhooks import WebhookHandlers
 from server.http import connexion_caches
 from server.http.access import AccessMiddleware
 from server.http.errors import ErrorHandlers
@@ -153,6 +155,8 @@ def create_app(
                 ConnectionHandlers(services.connections),
                 ChatHandlers(services.chat),
                 MediaHandlers(services.media),
+                EventHandlers(services.events),
+                WebhookHandlers(services.webhooks),
             ]
         ),
         pythonic_params=True,

@@ -488,14 +488,26 @@ def _demo_user(services: Services, account_id: str) -> tuple[dict[str, Any], str
     type=click.IntRange(min=1),
     help="Seconds an idle keep-alive connection is kept open.",
 )
+@click.option(
+    "--no-webhook-worker",
+    is_flag=True,
+    help="Do not deliver webhooks from this process (run `trax webhooks deliver` elsewhere).",
+)
 def serve(
-    host: str, port: int, workers: int, limit_concurrency: int, timeout_keep_alive: int
+    host: str,
+    port: int,
+    workers: int,
+    limit_concurrency: int,
+    timeout_keep_alive: int,
+    no_webhook_worker: bool,
 ) -> None:
-    """Serve the API with uvicorn."""
+    """Serve the API with uvicorn (and, unless told not to, one webhook delivery loop)."""
     import uvicorn
 
     # Read by each worker's app (server.asgi): the envelope's 503 comes before uvicorn's.
     os.environ["TRAX_MAX_CONCURRENT_REQUESTS"] = str(limit_concurrency)
+    from server.services.webhook_delivery import start_background_delivery
+
     settings = Settings.from_env()
     if workers > 1 and not settings.redis_url:
         click.echo(
@@ -503,12 +515,64 @@ def serve(
             "rate-limit buckets, so a key gets up to that many times its limit",
             err=True,
         )
-    uvicorn.run(
-        "server.asgi:app",
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
-        limit_concurrency=2 * limit_concurrency,
-        timeout_keep_alive=timeout_keep_alive,
-    )
+    stop_delivery = None if no_webhook_worker else start_background_delivery(settings)
+    try:
+        uvicorn.run(
+            "server.asgi:app",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            limit_concurrency=2 * limit_concurrency,
+            timeout_keep_alive=timeout_keep_alive,
+        )
+    finally:
+        if stop_delivery is not None:
+            stop_delivery()
+
+
+@main.group()
+def webhooks() -> None:
+    """Webhook delivery."""
+
+
+@webhooks.command("deliver")
+@click.option("--once", is_flag=True, help="Attempt what is due now, then exit (for cron).")
+@json_option
+def webhooks_deliver(once: bool, as_json: bool) -> None:
+    """Deliver due webhook events (a loop until interrupted, or --once). Safe to run on several
+    machines at once: each delivery is leased by one worker."""
+    import signal
+    import threading
+
+    with _services() as services:
+        worker = services.delivery_worker()
+        if once:
+            attempts = worker.run_once()
+            _emit(as_json, {"attempts": attempts}, f"{attempts} delivery attempts")
+            return
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            worker.run(stop)
+        except KeyboardInterrupt:
+            stop.set()
+
+
+@main.group()
+def maintenance() -> None:
+    """Housekeeping."""
+
+
+@maintenance.command("purge")
+@json_option
+def maintenance_purge(as_json: bool) -> None:
+    """Delete events past their 30-day retention (with their deliveries), 1,000 at a time."""
+    with _services() as services:
+        total = 0
+        while True:
+            deleted = services.events.purge()
+            total += deleted
+            if deleted == 0:
+                break
+    _emit(as_json, {"deleted": total}, f"{total} expired events deleted")

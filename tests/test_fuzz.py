@@ -38,6 +38,30 @@ class AppUnderTest:
         await self.target(scope, receive, send)
 
 
+@schemathesis.hook
+def map_body(ctx, body):
+    """A webhook url must resolve to a public address and eventTypes must name emitted types,
+    facts no schema states; schema-valid values of those fields are pointed at the documented
+    example host and type, so create_webhook succeeds and the stateful run follows its links.
+    Values that break the schema (the negative cases) are left as they are."""
+    operation = getattr(ctx, "operation", None)
+    if operation is None or not isinstance(body, dict):
+        return body
+    if operation.definition.raw.get("operationId") not in ("create_webhook", "update_webhook"):
+        return body
+    url = body.get("url")
+    if isinstance(url, str) and len(url) <= 2048:
+        body = {**body, "url": "https://hooks.example.com/trax"}
+    types = body.get("eventTypes")
+    if (
+        isinstance(types, list)
+        and len(types) <= 50
+        and all(isinstance(t, str) and len(t) <= 64 for t in types)
+    ):
+        body = {**body, "eventTypes": ["webhook.test"] if types else types}
+    return body
+
+
 APP_UNDER_TEST = AppUnderTest()
 schema = schemathesis.openapi.from_dict(load_spec())
 schema.app = APP_UNDER_TEST

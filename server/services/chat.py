@@ -84,6 +84,8 @@ class ChatService:
                         updated_at=now,
                     )
                 )
+                if too_long:
+                    uow.events.queue("chat.delivery_failed", ("chat_message", message.id))
             uow.commit()
             pending = [d.id for d in uow.chat.deliveries_of([message.id]) if d.status == PENDING]
         for delivery_id in pending:
@@ -115,6 +117,8 @@ class ChatService:
                 entry.status, entry.reason = status, reason
                 entry.claimed_until = None
                 entry.updated_at = utcnow()
+                if status == FAILED:
+                    uow.events.queue("chat.delivery_failed", ("chat_message", entry.message_id))
                 uow.commit()
 
     def deliver_pending(self, limit: int = 100) -> int:
@@ -157,6 +161,7 @@ class ChatService:
                 created_at=utcnow(),
             )
             uow.chat.add_message(message)
+            uow.events.queue("chat.message", ("chat_message", message.id))
             uow.commit()
             return message
 

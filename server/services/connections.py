@@ -46,5 +46,11 @@ class ConnectionService:
             connection = uow.connections.get(account_id, connection_id)
             if connection is None:
                 raise NotFound("No such connection.")
+            # Rendered now: the connection is gone when the transaction commits.
+            from server.handlers.connections import present_connection
+
+            uow.events.queue(
+                "connection.unlinked", ("literal", account_id, present_connection(connection))
+            )
             uow.connections.unlink(connection, utcnow())
             uow.commit()

@@ -15,6 +15,7 @@ from server.services.api_keys import ApiKeyService, AuthCache
 from server.services.chat import ChatService
 from server.services.connections import ConnectionService
 from server.services.destinations import DestinationService
+from server.services.events import EventService
 from server.services.ingest_urls import IngestUrlPolicy
 from server.services.media import MediaService
 from server.services.outbound import OutboundGuard, Resolver, system_resolver
@@ -22,11 +23,13 @@ from server.services.passwords import Argon2idHasher
 from server.services.sources import SourceService
 from server.services.stream import StreamService
 from server.services.studios import StudioService
-from server.services.unit_of_work import UnitOfWork
+from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.services.users import UserService
+from server.services.webhooks import WebhookService
 from server.storage.database import make_engine, make_session_factory
 from server.storage.media_store import LocalMediaStore, MediaStore, S3MediaStore, UploadSigner
 from server.streaming.engine import BookkeepingEngine, StreamEngine
+from server.webhooks.signing import SecretBox
 
 
 @dataclass
@@ -46,9 +49,19 @@ class Services:
     media: MediaService
     outbound: OutboundGuard
     users: UserService
+    events: EventService
+    webhooks: WebhookService
+    webhook_secrets: SecretBox
+    unit_of_work: UnitOfWorkFactory
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def delivery_worker(self, **options):
+        """A webhook delivery worker over this database (options: sender, clock, rng, …)."""
+        from server.services.webhook_delivery import DeliveryWorker
+
+        return DeliveryWorker(self.unit_of_work, self.outbound, self.webhook_secrets, **options)
 
     @classmethod
     def build(
@@ -81,6 +94,7 @@ class Services:
             timedelta(seconds=settings.last_used_resolution_seconds),
             AuthCache(settings.auth_cache_seconds),
         )
+        webhook_secrets = SecretBox.derived_from(settings.key_hash_secret)
         return cls(
             settings=settings,
             engine=engine,
@@ -108,6 +122,10 @@ class Services:
                 session_lifetime=timedelta(seconds=settings.session_lifetime_seconds),
                 on_access_changed=api_keys.forget_user,
             ),
+            events=EventService(unit_of_work),
+            webhooks=WebhookService(unit_of_work, outbound, webhook_secrets),
+            webhook_secrets=webhook_secrets,
+            unit_of_work=unit_of_work,
         )
 
 

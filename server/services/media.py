@@ -209,6 +209,12 @@ class MediaService:
                     now=now,
                 )
             }
+            for media_id in sorted(won):
+                uow.events.queue(
+                    f"media.{settlements[media_id].status}",
+                    ("media", media_id),
+                    {"status": PENDING},
+                )
             uow.commit()
             current = uow.media.get_many(list(settlements))
         for media_id in won:

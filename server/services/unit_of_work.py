@@ -6,6 +6,13 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
+from server.http.request_id import current_request_id
+from server.storage.event_repositories import (
+    EventRepository,
+    WebhookRepository,
+    delivery_wakeups,
+)
+from server.storage.models import utcnow
 from server.storage.repositories import (
     AccountRepository,
     ApiKeyRepository,
@@ -21,18 +28,29 @@ from server.storage.repositories import (
 )
 
 
+def request_id_of_the_call() -> str | None:
+    """The X-Request-Id of the API call this unit of work serves; None when the platform acts
+    on its own (workers, the CLI)."""
+    request_id = current_request_id.get()
+    return None if request_id == "-" else request_id
+
+
 class UnitOfWork:
     def __init__(self, session_factory: Callable[[], Session]):
         self._session_factory = session_factory
 
     def __enter__(self) -> UnitOfWork:
         self.session = self._session_factory()
+        # The events outbox: repositories queue events; commit writes them in the same
+        # transaction as the change.
+        self.events = EventRepository(self.session, request_id_of_the_call, utcnow)
+        self.webhooks = WebhookRepository(self.session)
         self.accounts = AccountRepository(self.session)
         self.api_keys = ApiKeyRepository(self.session)
         self.studios = StudioRepository(self.session)
-        self.stream = StudioStreamRepository(self.session)
+        self.stream = StudioStreamRepository(self.session, self.events)
         self.sources = SourceRepository(self.session)
-        self.destinations = DestinationRepository(self.session)
+        self.destinations = DestinationRepository(self.session, self.events)
         self.connections = ConnectionRepository(self.session)
         self.chat = ChatRepository(self.session)
         self.media = MediaAssetRepository(self.session)
@@ -46,7 +64,13 @@ class UnitOfWork:
         self.session.close()
 
     def commit(self) -> None:
+        from server.services.event_objects import render
+
+        self.events.write_queued(render)
         self.session.commit()
+        if self.events.scheduled_deliveries:
+            self.events.scheduled_deliveries = 0
+            delivery_wakeups.wake()
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

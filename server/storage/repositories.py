@@ -9,6 +9,7 @@ from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from server.domain.pagination import PageRequest
+from server.storage.event_repositories import EventRepository
 from server.storage.models import (
     Account,
     ApiKey,
@@ -184,8 +185,9 @@ class StudioStreamRepository:
     """The studio's stream state changes, each a conditional update so that of concurrent
     callers exactly one makes a given transition."""
 
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, events: EventRepository):
         self.session = session
+        self.events = events
 
     def transition(
         self,
@@ -209,9 +211,11 @@ class StudioStreamRepository:
         return result.rowcount == 1
 
     def record(self, studio_id: str, from_state: str, to_state: str, at: datetime) -> None:
+        """Every transition is kept, and is a `stream.<state>` event in the same transaction."""
         self.session.add(
             StreamTransition(studio_id=studio_id, from_state=from_state, to_state=to_state, at=at)
         )
+        self.events.queue(f"stream.{to_state}", ("stream", studio_id), {"state": from_state})
 
     def transitions(self, studio_id: str) -> list[StreamTransition]:
         return list(
@@ -255,8 +259,9 @@ class SourceRepository:
 
 
 class DestinationRepository:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, events: EventRepository):
         self.session = session
+        self.events = events
 
     def add(self, destination: Destination) -> None:
         self.session.add(destination)
@@ -295,8 +300,29 @@ class DestinationRepository:
         )
         return keyset_page(self.session, query, Destination.id, request)
 
-    def set_output_states(self, studio_id: str, states: dict[str, str]) -> None:
+    def set_output_states(
+        self, studio_id: str, states: dict[str, str], reasons: dict[str, str] | None = None
+    ) -> None:
+        """Stores the outputs' states as the engine reports them; each change of state is a
+        `destination.status_changed` event in the same transaction (with a reason when an
+        output errors: `reasons` if the engine gave one)."""
+        before = dict(
+            self.session.execute(
+                select(Destination.id, Destination.output_state).where(
+                    Destination.studio_id == studio_id, Destination.id.in_(list(states))
+                )
+            ).all()
+        )
         for destination_id, state in states.items():
+            if destination_id in before and before[destination_id] != state:
+                reason = (reasons or {}).get(destination_id)
+                if state == "errored" and reason is None:
+                    reason = "output_failed"
+                self.events.queue(
+                    "destination.status_changed",
+                    ("destination", destination_id, reason),
+                    {"status": before[destination_id]},
+                )
             self.session.execute(
                 update(Destination)
                 .where(Destination.studio_id == studio_id, Destination.id == destination_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 PUBLIC_V4 = "93.184.215.14"
 RECORDS = {
     "relay.example.com": [PUBLIC_V4],
+    "hooks.example.com": [PUBLIC_V4],
     "ingest.example.net": [PUBLIC_V4, "2606:2800:21f:cb07:6820:80da:af6b:8b2c"],
     "rebind.example.com": [PUBLIC_V4, "127.0.0.1"],
     "internal.example.com": ["10.1.2.3"],

@@ -1,0 +1,221 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.error import Error
+from ...models.webhook_delivery import WebhookDelivery
+from ...types import Response
+
+
+def _get_kwargs(
+    webhook_id: str,
+    event_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "post",
+        "url": "/webhooks/{webhook_id}/events/{event_id}/redeliver".format(
+            webhook_id=quote(str(webhook_id), safe=""),
+            event_id=quote(str(event_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Error | WebhookDelivery | None:
+    if response.status_code == 202:
+        response_202 = WebhookDelivery.from_dict(response.json())
+
+        return response_202
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 500:
+        response_500 = Error.from_dict(response.json())
+
+        return response_500
+
+    if response.status_code == 503:
+        response_503 = Error.from_dict(response.json())
+
+        return response_503
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Error | WebhookDelivery]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    webhook_id: str,
+    event_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Error | WebhookDelivery]:
+    """Redeliver an event
+
+     Delivers one event (of the last 30 days) to this endpoint once more, now, with the
+    same `webhook-id`. A delivery of that event to this endpoint still pending is left as
+    it is: one (event, endpoint) is never attempted twice at the same time.
+
+    Args:
+        webhook_id (str):
+        event_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | WebhookDelivery]
+    """
+
+    kwargs = _get_kwargs(
+        webhook_id=webhook_id,
+        event_id=event_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    webhook_id: str,
+    event_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Error | WebhookDelivery | None:
+    """Redeliver an event
+
+     Delivers one event (of the last 30 days) to this endpoint once more, now, with the
+    same `webhook-id`. A delivery of that event to this endpoint still pending is left as
+    it is: one (event, endpoint) is never attempted twice at the same time.
+
+    Args:
+        webhook_id (str):
+        event_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | WebhookDelivery
+    """
+
+    return sync_detailed(
+        webhook_id=webhook_id,
+        event_id=event_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    webhook_id: str,
+    event_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Response[Error | WebhookDelivery]:
+    """Redeliver an event
+
+     Delivers one event (of the last 30 days) to this endpoint once more, now, with the
+    same `webhook-id`. A delivery of that event to this endpoint still pending is left as
+    it is: one (event, endpoint) is never attempted twice at the same time.
+
+    Args:
+        webhook_id (str):
+        event_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[Error | WebhookDelivery]
+    """
+
+    kwargs = _get_kwargs(
+        webhook_id=webhook_id,
+        event_id=event_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    webhook_id: str,
+    event_id: str,
+    *,
+    client: AuthenticatedClient | Client,
+) -> Error | WebhookDelivery | None:
+    """Redeliver an event
+
+     Delivers one event (of the last 30 days) to this endpoint once more, now, with the
+    same `webhook-id`. A delivery of that event to this endpoint still pending is left as
+    it is: one (event, endpoint) is never attempted twice at the same time.
+
+    Args:
+        webhook_id (str):
+        event_id (str):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Error | WebhookDelivery
+    """
+
+    return (
+        await asyncio_detailed(
+            webhook_id=webhook_id,
+            event_id=event_id,
+            client=client,
+        )
+    ).parsed

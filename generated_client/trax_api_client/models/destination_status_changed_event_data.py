@@ -1,0 +1,79 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.destination_output_status import DestinationOutputStatus
+    from ..models.destination_status_changed_event_data_previous import DestinationStatusChangedEventDataPrevious
+
+
+T = TypeVar("T", bound="DestinationStatusChangedEventData")
+
+
+@_attrs_define
+class DestinationStatusChangedEventData:
+    """`data` of `destination.status_changed`.
+
+    Attributes:
+        object_ (DestinationOutputStatus): A destination's output as `get_stream_status` reports it, with its studio and
+            the reason for an error.
+        previous (DestinationStatusChangedEventDataPrevious): The output status before the change.
+    """
+
+    object_: DestinationOutputStatus
+    previous: DestinationStatusChangedEventDataPrevious
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        object_ = self.object_.to_dict()
+
+        previous = self.previous.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "object": object_,
+                "previous": previous,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
+        from ..models.destination_output_status import DestinationOutputStatus  # noqa: PLC0415
+        from ..models.destination_status_changed_event_data_previous import DestinationStatusChangedEventDataPrevious  # noqa: PLC0415
+
+        d = dict(src_dict)
+        object_ = DestinationOutputStatus.from_dict(d.pop("object"))
+
+        previous = DestinationStatusChangedEventDataPrevious.from_dict(d.pop("previous"))
+
+        destination_status_changed_event_data = cls(
+            object_=object_,
+            previous=previous,
+        )
+
+        destination_status_changed_event_data.additional_properties = d
+        return destination_status_changed_event_data
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties
