@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -289,13 +290,48 @@ def _demo_setup(services: Services, as_json: bool) -> None:
     type=click.IntRange(min=1),
     help="Seconds an idle keep-alive connection is kept open.",
 )
+@click.option(
+    "--relay/--no-relay",
+    default=None,
+    help="Run a relay worker in the background (default: TRAX_RELAY_IN_SERVE, on).",
+)
 def serve(
-    host: str, port: int, workers: int, limit_concurrency: int, timeout_keep_alive: int
+    host: str,
+    port: int,
+    workers: int,
+    limit_concurrency: int,
+    timeout_keep_alive: int,
+    relay: bool | None,
 ) -> None:
-    """Serve the API with uvicorn."""
+    """Serve the API with uvicorn (and, by default, a relay worker in the background)."""
+    settings = Settings.from_env()
+    stop_relay = _start_relay_for_serve(settings, relay)
+    try:
+        _serve(settings, host, port, workers, limit_concurrency, timeout_keep_alive)
+    finally:
+        stop_relay()
+
+
+def _start_relay_for_serve(settings: Settings, relay: bool | None):
+    if relay is None:
+        relay = settings.relay_in_serve
+    if not relay or settings.stream_engine != "relay":
+        return lambda: None
+    from server.streaming.background import start_background_relay
+
+    return start_background_relay(settings)
+
+
+def _serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    limit_concurrency: int,
+    timeout_keep_alive: int,
+) -> None:
     import uvicorn
 
-    settings = Settings.from_env()
     if workers > 1 and not settings.redis_url:
         click.echo(
             f"warning: {workers} workers without TRAX_REDIS_URL: each worker has its own "
@@ -311,3 +347,22 @@ def serve(
         limit_concurrency=limit_concurrency,
         timeout_keep_alive=timeout_keep_alive,
     )
+
+
+@main.command()
+@click.option("--worker-id", default=None, help="Name this worker (default: host:pid:random).")
+def relay(worker_id: str | None) -> None:
+    """Run a relay worker: take leases on live studios and run their ffmpeg processes until
+    interrupted (SIGINT/SIGTERM stop every process and hand the studios back)."""
+    import signal
+
+    settings = Settings.from_env()
+    if settings.stream_engine != "relay":
+        _fail(False, "TRAX_STREAM_ENGINE is not 'relay': there is nothing for a relay to do")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    with _services() as services:
+        worker = services.relay_worker(worker_id)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: worker.stop())
+        click.echo(f"relay worker {worker.worker_id} running", err=True)
+        worker.run()

@@ -73,6 +73,8 @@ def settings(database_url, redis_prefix, media_dir) -> Settings:
         # The suite checks keys against the database on every request (revocation at once);
         # tests/test_auth_cache.py covers the cached mode production runs with.
         auth_cache_seconds=float(os.environ.get("TRAX_AUTH_CACHE_SECONDS", 0)),
+        # The API suite runs without a media plane; tests/test_relay*.py run the real relay.
+        stream_engine="bookkeeping",
     )
 
 

@@ -24,7 +24,9 @@ from server.services.studios import StudioService
 from server.services.unit_of_work import UnitOfWork
 from server.storage.database import make_engine, make_session_factory
 from server.storage.media_store import LocalMediaStore, MediaStore, S3MediaStore, UploadSigner
-from server.streaming.engine import BookkeepingEngine, StreamEngine
+from server.streaming.engine import BookkeepingEngine, RelayEngine, StreamEngine
+from server.streaming.ffmpeg import ProgramFormat
+from server.streaming.relay import RelayConfig, RelayWorker
 
 
 @dataclass
@@ -43,9 +45,34 @@ class Services:
     chat_adapter: ChatAdapter
     media: MediaService
     outbound: OutboundGuard
+    media_store: MediaStore
 
     def close(self) -> None:
         self.engine.dispose()
+
+    def relay_worker(self, worker_id: str | None = None) -> RelayWorker:
+        """A relay worker over this instance's database (run it with `.run()` in one thread)."""
+        settings = self.settings
+        width, _, height = settings.relay_video_size.partition("x")
+        config = RelayConfig(
+            ffmpeg=settings.ffmpeg,
+            lease_seconds=settings.relay_lease_seconds,
+            program_format=ProgramFormat(
+                width=int(width),
+                height=int(height),
+                fps=settings.relay_fps,
+                video_kbps=settings.relay_video_kbps,
+            ),
+        )
+        store = self.media_store
+        media_path = store.local_path if isinstance(store, LocalMediaStore) else lambda _id: None
+        return RelayWorker(
+            partial(UnitOfWork, make_session_factory(self.engine)),
+            self.outbound,
+            media_path,
+            config,
+            worker_id=worker_id,
+        )
 
     @classmethod
     def build(
@@ -58,7 +85,9 @@ class Services:
     ) -> Services:
         engine = make_engine(settings.database_url, settings.database_timeout_seconds)
         unit_of_work = partial(UnitOfWork, make_session_factory(engine))
-        stream_engine = stream_engine or BookkeepingEngine()
+        if stream_engine is None:
+            relay = settings.stream_engine == "relay"
+            stream_engine = RelayEngine() if relay else BookkeepingEngine()
         stream = StreamService(unit_of_work, stream_engine)
         outbound = OutboundGuard(resolver, settings.outbound_allowed_networks)
         chat_adapter = chat_adapter or LocalRecordingAdapter(engine)
@@ -90,6 +119,7 @@ class Services:
                 signer=signer,
             ),
             outbound=outbound,
+            media_store=store,
         )
 
 

@@ -13,6 +13,7 @@ from server.storage.repositories import (
     ConnectionRepository,
     DestinationRepository,
     MediaAssetRepository,
+    RelayLeaseRepository,
     SourceRepository,
     StudioRepository,
     StudioStreamRepository,
@@ -34,6 +35,7 @@ class UnitOfWork:
         self.connections = ConnectionRepository(self.session)
         self.chat = ChatRepository(self.session)
         self.media = MediaAssetRepository(self.session)
+        self.relay_leases = RelayLeaseRepository(self.session)
         return self
 
     def __exit__(self, *exc_info) -> None:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.domain.pagination import PageRequest
@@ -17,10 +19,25 @@ from server.storage.models import (
     Connection,
     Destination,
     MediaAsset,
+    RelayLease,
     Source,
     StreamTransition,
     Studio,
 )
+
+
+@dataclass(frozen=True)
+class OutputStatus:
+    """One destination output as the relay reports it: its state, why it is errored and when it
+    is retried (else None), and its measured health (None where nothing measured it)."""
+
+    state: str
+    reason: str | None = None
+    retry_at: datetime | None = None
+    bitrate_kbps: int | None = None
+    fps: float | None = None
+    dropped_frames: int | None = None
+    health_at: datetime | None = None
 
 
 def keyset_page(session: Session, query: Select, id_column, request: PageRequest) -> list:
@@ -125,6 +142,18 @@ class StudioStreamRepository:
         )
         return result.rowcount == 1
 
+    def get_any_account(self, studio_id: str) -> Studio | None:
+        """For the relay worker, which acts on studios it holds a lease on."""
+        return self.session.get(Studio, studio_id, populate_existing=True)
+
+    def set_program(self, studio_id: str, program: str | None) -> None:
+        self.session.execute(
+            update(Studio)
+            .where(Studio.id == studio_id)
+            .values(program=program)
+            .execution_options(synchronize_session=False)
+        )
+
     def record(self, studio_id: str, from_state: str, to_state: str, at: datetime) -> None:
         self.session.add(
             StreamTransition(studio_id=studio_id, from_state=from_state, to_state=to_state, at=at)
@@ -136,6 +165,70 @@ class StudioStreamRepository:
                 select(StreamTransition)
                 .where(StreamTransition.studio_id == studio_id)
                 .order_by(StreamTransition.id)
+            )
+        )
+
+
+class RelayLeaseRepository:
+    """Which relay worker owns which live studio. A lease is taken only when absent or expired
+    (one conditional upsert per studio, so two workers never both win one), renewed by its
+    holder, and released when the studio goes offline."""
+
+    ACTIVE_STATES = ("starting", "live", "stopping")
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def renew(self, worker_id: str, now: datetime, until: datetime) -> list[str]:
+        self.session.execute(
+            update(RelayLease)
+            .where(RelayLease.worker_id == worker_id, RelayLease.expires_at >= now)
+            .values(expires_at=until)
+            .execution_options(synchronize_session=False)
+        )
+        return list(
+            self.session.scalars(
+                select(RelayLease.studio_id)
+                .where(RelayLease.worker_id == worker_id, RelayLease.expires_at >= until)
+                .order_by(RelayLease.studio_id)
+            )
+        )
+
+    def claim(self, worker_id: str, now: datetime, until: datetime, limit: int) -> list[str]:
+        held = select(RelayLease.studio_id).where(RelayLease.expires_at >= now)
+        query = (
+            select(Studio.id)
+            .where(Studio.stream_state.in_(self.ACTIVE_STATES), Studio.id.not_in(held))
+            .order_by(Studio.id)
+            .limit(limit)
+        )
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=Studio)
+        claimed = []
+        for studio_id in self.session.scalars(query).all():
+            insert = (postgresql if dialect == "postgresql" else sqlite).insert(RelayLease)
+            statement = insert.values(studio_id=studio_id, worker_id=worker_id, expires_at=until)
+            statement = statement.on_conflict_do_update(
+                index_elements=[RelayLease.studio_id],
+                set_={"worker_id": worker_id, "expires_at": until},
+                where=RelayLease.expires_at < now,
+            )
+            if self.session.execute(statement).rowcount == 1:
+                claimed.append(studio_id)
+        return claimed
+
+    def release(self, worker_id: str, studio_id: str) -> None:
+        self.session.execute(
+            delete(RelayLease).where(
+                RelayLease.worker_id == worker_id, RelayLease.studio_id == studio_id
+            )
+        )
+
+    def holder(self, studio_id: str, now: datetime) -> str | None:
+        return self.session.scalar(
+            select(RelayLease.worker_id).where(
+                RelayLease.studio_id == studio_id, RelayLease.expires_at >= now
             )
         )
 
@@ -169,6 +262,16 @@ class SourceRepository:
     def page(self, account_id: str, studio_id: str, request: PageRequest) -> list[Source]:
         query = select(Source).where(Source.account_id == account_id, Source.studio_id == studio_id)
         return keyset_page(self.session, query, Source.id, request)
+
+    def enabled_for_studio_any_account(self, studio_id: str) -> list[Source]:
+        """For the relay worker: the studio's enabled sources in program order (oldest first)."""
+        return list(
+            self.session.scalars(
+                select(Source)
+                .where(Source.studio_id == studio_id, Source.enabled.is_(True))
+                .order_by(Source.id)
+            )
+        )
 
 
 class DestinationRepository:
@@ -212,14 +315,35 @@ class DestinationRepository:
         )
         return keyset_page(self.session, query, Destination.id, request)
 
-    def set_output_states(self, studio_id: str, states: dict[str, str]) -> None:
+    def set_output_states(self, studio_id: str, states: dict[str, str | OutputStatus]) -> None:
+        """The one write of destination output state. A bare state string clears the reason,
+        retry time and health."""
         for destination_id, state in states.items():
+            status = state if isinstance(state, OutputStatus) else OutputStatus(state)
             self.session.execute(
                 update(Destination)
                 .where(Destination.studio_id == studio_id, Destination.id == destination_id)
-                .values(output_state=state)
+                .values(
+                    output_state=status.state,
+                    output_reason=status.reason,
+                    output_retry_at=status.retry_at,
+                    health_bitrate_kbps=status.bitrate_kbps,
+                    health_fps=status.fps,
+                    health_dropped_frames=status.dropped_frames,
+                    health_at=status.health_at,
+                )
                 .execution_options(synchronize_session=False)
             )
+
+    def for_studio_any_account(self, studio_id: str) -> list[Destination]:
+        """For the relay worker, which acts on studios it holds a lease on, not for a tenant."""
+        return list(
+            self.session.scalars(
+                select(Destination)
+                .where(Destination.studio_id == studio_id)
+                .order_by(Destination.id)
+            )
+        )
 
 
 class ConnectionRepository:

@@ -33,6 +33,7 @@ from .source_ingest_type_0 import SourceIngestType0
 from .source_kind import SourceKind
 from .source_list import SourceList
 from .stream_health import StreamHealth
+from .stream_program_type_0 import StreamProgramType0
 from .stream_status import StreamStatus
 from .studio import Studio
 from .studio_list import StudioList
@@ -74,6 +75,7 @@ __all__ = (
     "SourceKind",
     "SourceList",
     "StreamHealth",
+    "StreamProgramType0",
     "StreamStatus",
     "Studio",
     "StudioList",
