@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -224,3 +229,134 @@ def test_a_refused_connection_is_errored_and_the_key_never_shows(relay_api, work
     assert KEY_B not in str(body)
     relay_api.post(f"/v1/studios/{studio['id']}/go-offline")
     wait_until(lambda: stream_status(relay_api, studio["id"])["state"] == "offline", 15, "off")
+
+
+def child_pids(parent: int) -> list[int]:
+    children = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, IndexError, ProcessLookupError):
+            continue
+        if int(fields[1]) == parent:
+            children.append(int(stat.parent.name))
+    return children
+
+
+def test_a_dead_workers_studio_is_taken_over(relay_api, relay_settings, relay_services, tmp_path):
+    """A worker killed with SIGKILL takes its ffmpeg processes with it (PR_SET_PDEATHSIG), and
+    another worker takes the studio over once the lease expires."""
+    environment = {
+        **os.environ,
+        "TRAX_DATABASE_URL": relay_settings.database_url,
+        "TRAX_KEY_HASH_SECRET": relay_settings.key_hash_secret,
+        "TRAX_MEDIA_DIR": str(relay_settings.media_dir),
+        "TRAX_OUTBOUND_ALLOWED_NETWORKS": "127.0.0.0/8",
+        "TRAX_RELAY_LEASE_SECONDS": str(relay_settings.relay_lease_seconds),
+        "TRAX_RELAY_VIDEO_SIZE": relay_settings.relay_video_size,
+        "TRAX_RELAY_FPS": str(relay_settings.relay_fps),
+        "TRAX_RELAY_VIDEO_KBPS": str(relay_settings.relay_video_kbps),
+        "TRAX_STREAM_ENGINE": "relay",
+    }
+    trax = Path(sys.executable).with_name("trax")
+    doomed = subprocess.Popen(
+        [str(trax), "relay", "--worker-id", "doomed-worker"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    receiver = Receiver(tmp_path, KEY_A).start()
+    successor = None
+    try:
+        studio = create_studio(relay_api, "Takeover")
+        dest = create_destination(
+            relay_api, studio["id"], "custom_rtmp", rtmpUrl=receiver.url, streamKey=KEY_A
+        )
+        relay_api.post(f"/v1/studios/{studio['id']}/go-live")
+        wait_until(live_with_health(relay_api, studio["id"], dest["id"]), 30, "live")
+        ffmpeg_pids = child_pids(doomed.pid)
+        assert len(ffmpeg_pids) == 2  # program + one output
+
+        doomed.kill()
+        doomed.wait(10)
+        killed_at = time.monotonic()
+        wait_until(lambda: not any(pid_alive(p) for p in ffmpeg_pids), 10, "children gone")
+        receiver.stop()
+        receiver.start()  # the test receiver takes one publisher: listen again
+        successor = relay_services.relay_worker("successor-worker")
+        stop_successor = worker_thread(successor)
+        try:
+            wait_until(lambda: receiver.received_bytes() > 2_000, 40, "bytes from the successor")
+            taken_over = time.monotonic() - killed_at
+            print(f"takeover: first bytes {taken_over:.1f}s after the worker was killed")
+            wait_until(live_with_health(relay_api, studio["id"], dest["id"]), 20, "live again")
+            assert len(successor.running_pids()) == 2
+            relay_api.post(f"/v1/studios/{studio['id']}/go-offline")
+            wait_until(
+                lambda: stream_status(relay_api, studio["id"])["state"] == "offline", 15, "off"
+            )
+        finally:
+            stop_successor()
+    finally:
+        if doomed.poll() is None:
+            doomed.kill()
+            doomed.wait()
+        receiver.stop()
+
+
+def test_changing_one_destination_restarts_only_its_output(relay_api, worker, tmp_path):
+    studio = create_studio(relay_api, "Edits while live")
+    receiver_a = Receiver(tmp_path, KEY_A).start()
+    receiver_b = Receiver(tmp_path, KEY_B).start()
+    try:
+        dest_a = create_destination(
+            relay_api, studio["id"], "custom_rtmp", rtmpUrl=receiver_a.url, streamKey=KEY_A
+        )
+        dest_b = create_destination(
+            relay_api, studio["id"], "custom_rtmp", rtmpUrl=receiver_b.url, streamKey=KEY_B
+        )
+        relay_api.post(f"/v1/studios/{studio['id']}/go-live")
+        wait_until(live_with_health(relay_api, studio["id"], dest_a["id"]), 30, "A live")
+        wait_until(live_with_health(relay_api, studio["id"], dest_b["id"]), 30, "B live")
+        pids = worker.output_pids(studio["id"])
+        path_b = f"/v1/studios/{studio['id']}/destinations/{dest_b['id']}"
+
+        assert relay_api.patch(path_b, json={"enabled": False}).status_code == 200
+        wait_until(lambda: dest_b["id"] not in worker.output_pids(studio["id"]), 10, "B off")
+        wait_until(lambda: not pid_alive(pids[dest_b["id"]]), 10, "B's process gone")
+        assert worker.output_pids(studio["id"]) == {dest_a["id"]: pids[dest_a["id"]]}
+        body = by_destination(stream_status(relay_api, studio["id"]))
+        assert body[dest_b["id"]]["status"] == "disabled"
+        assert body[dest_a["id"]]["status"] == "live"
+
+        receiver_b.start()  # its publisher left: listen again
+        assert relay_api.patch(path_b, json={"enabled": True}).status_code == 200
+        wait_until(live_with_health(relay_api, studio["id"], dest_b["id"]), 30, "B back")
+        now = worker.output_pids(studio["id"])
+        assert now[dest_a["id"]] == pids[dest_a["id"]] and now[dest_b["id"]] != pids[dest_b["id"]]
+
+        # Re-keying restarts only that output, with the new key.
+        path_a = f"/v1/studios/{studio['id']}/destinations/{dest_a['id']}"
+        receiver_a.stop()
+        receiver_a = Receiver(tmp_path, "rotated-key-3333", port=receiver_a.port)
+        receiver_a.start()
+        assert relay_api.patch(path_a, json={"streamKey": "rotated-key-3333"}).status_code == 200
+        wait_until(
+            lambda: (
+                worker.output_pids(studio["id"]).get(dest_a["id"]) not in (None, pids[dest_a["id"]])
+            ),
+            10,
+            "A restarted",
+        )
+        wait_until(live_with_health(relay_api, studio["id"], dest_a["id"]), 30, "A live again")
+        assert worker.output_pids(studio["id"])[dest_b["id"]] == now[dest_b["id"]]
+
+        relay_api.delete(path_b)
+        wait_until(lambda: dest_b["id"] not in worker.output_pids(studio["id"]), 10, "B deleted")
+        relay_api.post(f"/v1/studios/{studio['id']}/go-offline")
+        wait_until(
+            lambda: stream_status(relay_api, studio["id"])["state"] == "offline", 15, "offline"
+        )
+    finally:
+        receiver_a.stop()
+        receiver_b.stop()

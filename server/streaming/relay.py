@@ -240,6 +240,14 @@ class RelayWorker:
             pids += [s.process.process.pid for s in runtime.outputs.values() if s.process]
         return pids
 
+    def output_pids(self, studio_id: str) -> dict[str, int]:
+        """The running output process of each destination of a studio this worker holds."""
+        runtime = self._runtimes.get(studio_id)
+        if runtime is None:
+            return {}
+        slots = list(runtime.outputs.items())
+        return {d: slot.process.process.pid for d, slot in slots if slot.process is not None}
+
     def tick(self) -> None:
         now = utcnow()
         until = now + timedelta(seconds=self._config.lease_seconds)

@@ -55,6 +55,7 @@ class Receiver:
         return f"rtmp://127.0.0.1:{self.port}/live"
 
     def start(self) -> Receiver:
+        self.stop()  # reaps the previous process (it exits when its publisher leaves)
         output = self.directory / f"recv-{self.port}-{len(self.recordings)}.flv"
         self.recordings.append(output)
         self.process = subprocess.Popen(
