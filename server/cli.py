@@ -319,6 +319,7 @@ def _start_relay_for_serve(settings: Settings, relay: bool | None):
         return lambda: None
     from server.streaming.background import start_background_relay
 
+    click.echo("relay worker running in the background (--no-relay turns it off)", err=True)
     return start_background_relay(settings)
 
 

@@ -32,7 +32,7 @@ class ProgramFormat:
     fps: int = 30
     video_kbps: int = 2500
     audio_kbps: int = 128
-    gop_seconds: int = 2
+    gop_seconds: int = 1
 
 
 def ffmpeg_executable(configured: str | None) -> str:
@@ -256,6 +256,10 @@ def output_argv(
     return [
         ffmpeg, "-hide_banner", "-loglevel", "error", "-nostats",
         "-progress", "pipe:1", "-stats_period", "1",
+        # The program's streams are known (H.264 + AAC, SPS/PPS on every keyframe, a keyframe
+        # every second when re-encoded): probing 1.2 s (ffmpeg probes for the whole window)
+        # always sees a keyframe, instead of ffmpeg's 5 s default.
+        "-analyzeduration", "1200000", "-probesize", "1000000", "-fflags", "+nobuffer",
         "-f", "mpegts", "-i", "pipe:0",
         "-map", "0:v:0", "-map", "0:a:0?", "-c", "copy",
         "-f", "flv", "-flvflags", "no_duration_filesize",
