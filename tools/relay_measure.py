@@ -17,6 +17,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import replace
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -116,7 +117,7 @@ class Bench:
             f"/v1/studios/{studio}/destinations",
             json={"platform": "custom_rtmp", "name": "r", "rtmpUrl": receiver.url,
                   "streamKey": receiver.key},
-        ).json()["id"]  # fmt: skip
+        ).json().get("id") or sys.exit("destination refused")  # fmt: skip
 
     def status(self, studio: str) -> dict:
         return self.api.get(f"/v1/studios/{studio}/stream-status").json()
@@ -167,8 +168,9 @@ def cpu(bench: Bench, root: Path, seconds: float) -> None:
             bench.destination(studio, receiver)
         bench.api.post(f"/v1/studios/{studio}/go-live")
         wait_until(
-            lambda s=studio: [d["status"] for d in bench.status(s)["destinations"]]
-            == ["live", "live"],
+            lambda s=studio: (
+                [d["status"] for d in bench.status(s)["destinations"]] == ["live", "live"]
+            ),
             60,
             "live",
         )
@@ -190,18 +192,22 @@ def cpu(bench: Bench, root: Path, seconds: float) -> None:
 def scale(bench: Bench, root: Path, destinations: int, seconds: float) -> None:
     media = make_media(root / "copy.mp4", h264=True)
     studio = bench.studio(media)
-    receivers = [Receiver(root, f"key-{i}").start() for i in range(destinations)]
+    receivers = [Receiver(root, f"stream-key-{i:04d}").start() for i in range(destinations)]
     for receiver in receivers:
         bench.destination(studio, receiver)
     bench.api.post(f"/v1/studios/{studio}/go-live")
     began = time.monotonic()
     try:
-        wait_until(
-            lambda: all(d["status"] == "live" for d in bench.status(studio)["destinations"]),
-            90,
-            "all live",
-        )
-        print(f"{destinations} destinations all live {time.monotonic() - began:.1f}s after go-live")
+        try:
+            wait_until(
+                lambda: all(d["status"] == "live" for d in bench.status(studio)["destinations"]),
+                60,
+                "all live",
+            )
+            print(f"{destinations} destinations all live {time.monotonic() - began:.1f}s after")
+        except AssertionError:
+            counts = Counter(d["status"] for d in bench.status(studio)["destinations"])
+            print(f"{destinations} destinations: not all live after 60s: {dict(counts)}")
         time.sleep(seconds)
         body = bench.status(studio)
         live = [d for d in body["destinations"] if d["status"] == "live"]
