@@ -214,7 +214,8 @@ class RelayLeaseRepository:
                 set_={"worker_id": worker_id, "expires_at": until},
                 where=RelayLease.expires_at < now,
             )
-            if self.session.execute(statement).rowcount == 1:
+            won = self.session.execute(statement.returning(RelayLease.studio_id)).scalar()
+            if won is not None:
                 claimed.append(studio_id)
         return claimed
 
