@@ -249,7 +249,13 @@ def program_argv(
 
 
 def output_argv(
-    ffmpeg: str, *, connect_url: str, app: str, tc_url: str, stream_key: str
+    ffmpeg: str,
+    *,
+    connect_url: str,
+    app: str,
+    tc_url: str,
+    stream_key: str,
+    probe_seconds: float = 1.2,
 ) -> list[str]:
     """One output process: reads the program (MPEG-TS) on stdin and publishes it unchanged
     as FLV over RTMP/RTMPS, reporting progress on stdout."""
@@ -258,8 +264,10 @@ def output_argv(
         "-progress", "pipe:1", "-stats_period", "1",
         # The program's streams are known (H.264 + AAC, SPS/PPS on every keyframe, a keyframe
         # every second when re-encoded): probing 1.2 s (ffmpeg probes for the whole window)
-        # always sees a keyframe, instead of ffmpeg's 5 s default.
-        "-analyzeduration", "1200000", "-probesize", "1000000", "-fflags", "+nobuffer",
+        # sees a keyframe, instead of ffmpeg's 5 s default; a copied program joined mid-stream
+        # gets the default (its keyframes may be further apart).
+        "-analyzeduration", str(int(probe_seconds * 1_000_000)),
+        "-probesize", "5000000", "-fflags", "+nobuffer",
         "-f", "mpegts", "-i", "pipe:0",
         "-map", "0:v:0", "-map", "0:a:0?", "-c", "copy",
         "-f", "flv", "-flvflags", "no_duration_filesize",

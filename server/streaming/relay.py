@@ -71,7 +71,12 @@ class ProgramProcess:
     """The studio's program: MPEG-TS on stdout, copied to every subscribed output."""
 
     def __init__(
-        self, argv: list[str], progress_read: int, progress_write: int, title: Path | None
+        self,
+        argv: list[str],
+        progress_read: int,
+        progress_write: int,
+        title: Path | None,
+        copy: bool,
     ):
         self.process = ff.spawn(argv, stdout=subprocess.PIPE, pass_fds=(progress_write,))
         os.close(progress_write)
@@ -81,8 +86,18 @@ class ProgramProcess:
         self.progress = ff.ProgressReader(self._progress_pipe)
         self._subscribers: list[OutputProcess] = []
         self._lock = threading.Lock()
+        self.copy = copy
         self._pump = threading.Thread(target=self._fan_out, daemon=True)
-        self._pump.start()
+
+    @property
+    def pumping(self) -> bool:
+        return self._pump.is_alive() or self._pump.ident is not None
+
+    def start_pump(self) -> None:
+        """Starts fanning out. Called once the first outputs have subscribed, so outputs
+        started with the program get it from its first byte (its first keyframe)."""
+        if not self.pumping:
+            self._pump.start()
 
     def _fan_out(self) -> None:
         stream = self.process.stdout
@@ -350,6 +365,8 @@ class RelayWorker:
         for destination in desired.values():
             statuses[destination.id] = self._reconcile_output(runtime, destination, now)
 
+        if runtime.program is not None:
+            runtime.program.start_pump()
         any_live = any(s.state == LIVE for s in statuses.values())
         if any_live:
             runtime.program_failures = 0
@@ -438,7 +455,10 @@ class RelayWorker:
 
         if slot.process is None and runtime.program is not None and now >= slot.retry_at:
             try:
-                slot.process = self._start_output(destination)
+                # Joining a program already under way: a copied program's keyframes may be
+                # far apart, so probe as long as ffmpeg's default rather than 1.2 s.
+                joining = runtime.program.pumping and runtime.program.copy
+                slot.process = self._start_output(destination, long_probe=joining)
                 slot.was_live = False
                 runtime.program.subscribe(slot.process)
                 return OutputStatus(STARTING, health_at=utcnow())
@@ -501,9 +521,9 @@ class RelayWorker:
             program_format=self._config.program_format,
             progress_fd=write_fd,
         )
-        return ProgramProcess(argv, read_fd, write_fd, title)
+        return ProgramProcess(argv, read_fd, write_fd, title, copy)
 
-    def _start_output(self, destination: Destination) -> OutputProcess:
+    def _start_output(self, destination: Destination, long_probe: bool) -> OutputProcess:
         target = self.publish_target(destination.rtmp_url)
         argv = ff.output_argv(
             self._executable(),
@@ -511,6 +531,7 @@ class RelayWorker:
             app=target.app,
             tc_url=target.tc_url,
             stream_key=destination.stream_key or "",
+            probe_seconds=5.0 if long_probe else 1.2,
         )
         return OutputProcess(argv)
 
