@@ -236,14 +236,15 @@ async def get_stream_status(request: Request) -> Response:
         account_id = _principal(request, "stream:read")
         database = db()
         studio = database.one(
-            "SELECT id, stream_state, stream_started_at FROM studios "
+            "SELECT id, stream_state, stream_started_at, program FROM studios "
             "WHERE account_id = ? AND id = ?",
             (account_id, request.path_params["studio_id"]),
         )
         if studio is None:
             raise NotFound("No such studio.")
         destinations = database.all(
-            "SELECT id, platform, name, enabled, output_state FROM destinations "
+            "SELECT id, platform, name, enabled, output_state, output_reason, output_retry_at "
+            "FROM destinations "
             "WHERE account_id = ? AND studio_id = ? ORDER BY id",
             (account_id, studio[0]),
         )
@@ -258,6 +259,13 @@ async def get_stream_status(request: Request) -> Response:
             "state": studio[1],
             "startedAt": database.timestamp(studio[2]) if studio[2] else None,
             "health": dict(_UNMEASURED),
+            "program": (
+                None
+                if studio[3] is None
+                else {"kind": "slate", "sourceId": None}
+                if studio[3] == "slate"
+                else {"kind": "source", "sourceId": studio[3]}
+            ),
             "destinations": [
                 {
                     "destinationId": row[0],
@@ -265,6 +273,10 @@ async def get_stream_status(request: Request) -> Response:
                     "name": row[2],
                     "status": status(row),
                     "health": dict(_UNMEASURED),
+                    "reason": row[5] if status(row) == "errored" else None,
+                    "retryAt": (
+                        database.timestamp(row[6]) if status(row) == "errored" and row[6] else None
+                    ),
                 }
                 for row in destinations
             ],

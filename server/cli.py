@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -493,6 +494,11 @@ def _demo_user(services: Services, account_id: str) -> tuple[dict[str, Any], str
     is_flag=True,
     help="Do not deliver webhooks from this process (run `trax webhooks deliver` elsewhere).",
 )
+@click.option(
+    "--relay/--no-relay",
+    default=None,
+    help="Run a relay worker in the background (default: TRAX_RELAY_IN_SERVE, on).",
+)
 def serve(
     host: str,
     port: int,
@@ -500,35 +506,80 @@ def serve(
     limit_concurrency: int,
     timeout_keep_alive: int,
     no_webhook_worker: bool,
+    relay: bool | None,
 ) -> None:
-    """Serve the API with uvicorn (and, unless told not to, one webhook delivery loop)."""
-    import uvicorn
+    """Serve the API with uvicorn, and by default in the background one webhook delivery loop
+    and one relay worker."""
+    from server.services.webhook_delivery import start_background_delivery
 
     # Read by each worker's app (server.asgi): the envelope's 503 comes before uvicorn's.
     os.environ["TRAX_MAX_CONCURRENT_REQUESTS"] = str(limit_concurrency)
-    from server.services.webhook_delivery import start_background_delivery
-
     settings = Settings.from_env()
+    stop_relay = _start_relay_for_serve(settings, relay)
+    stop_delivery = None if no_webhook_worker else start_background_delivery(settings)
+    try:
+        _serve(settings, host, port, workers, limit_concurrency, timeout_keep_alive)
+    finally:
+        if stop_delivery is not None:
+            stop_delivery()
+        stop_relay()
+
+
+def _start_relay_for_serve(settings: Settings, relay: bool | None):
+    if relay is None:
+        relay = settings.relay_in_serve
+    if not relay or settings.stream_engine != "relay":
+        return lambda: None
+    from server.streaming.background import start_background_relay
+
+    click.echo("relay worker running in the background (--no-relay turns it off)", err=True)
+    return start_background_relay(settings)
+
+
+def _serve(
+    settings: Settings,
+    host: str,
+    port: int,
+    workers: int,
+    limit_concurrency: int,
+    timeout_keep_alive: int,
+) -> None:
+    import uvicorn
+
     if workers > 1 and not settings.redis_url:
         click.echo(
             f"warning: {workers} workers without TRAX_REDIS_URL: each worker has its own "
             "rate-limit buckets, so a key gets up to that many times its limit",
             err=True,
         )
-    stop_delivery = None if no_webhook_worker else start_background_delivery(settings)
-    try:
-        uvicorn.run(
-            "server.asgi:app",
-            host=host,
-            port=port,
-            workers=workers,
-            log_level="info",
-            limit_concurrency=2 * limit_concurrency,
-            timeout_keep_alive=timeout_keep_alive,
-        )
-    finally:
-        if stop_delivery is not None:
-            stop_delivery()
+    uvicorn.run(
+        "server.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        limit_concurrency=2 * limit_concurrency,
+        timeout_keep_alive=timeout_keep_alive,
+    )
+
+
+@main.command()
+@click.option("--worker-id", default=None, help="Name this worker (default: host:pid:random).")
+def relay(worker_id: str | None) -> None:
+    """Run a relay worker: take leases on live studios and run their ffmpeg processes until
+    interrupted (SIGINT/SIGTERM stop every process and hand the studios back)."""
+    import signal
+
+    settings = Settings.from_env()
+    if settings.stream_engine != "relay":
+        _fail(False, "TRAX_STREAM_ENGINE is not 'relay': there is nothing for a relay to do")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    with _services() as services:
+        worker = services.relay_worker(worker_id)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: worker.stop())
+        click.echo(f"relay worker {worker.worker_id} running", err=True)
+        worker.run()
 
 
 @main.group()

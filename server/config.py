@@ -16,6 +16,7 @@ _TRUE = {"1", "true", "yes", "on"}
 # largest single PUT an S3 object store accepts. A deployment may configure a lower maximum.
 MEDIA_SIZE_LIMIT = 5 * 1024**3
 MEDIA_BACKENDS = ("local", "s3")
+STREAM_ENGINES = ("relay", "bookkeeping")
 
 
 def _optional(name: str) -> str | None:
@@ -108,6 +109,8 @@ class Settings:
             raise ValueError("TRAX_DNS_TIMEOUT must be more than 0 and at most 30 seconds")
         if self.media_backend == "s3" and not self.s3_bucket:
             raise ValueError("TRAX_MEDIA_BACKEND=s3 needs TRAX_S3_BUCKET")
+        if self.stream_engine not in STREAM_ENGINES:
+            raise ValueError(f"TRAX_STREAM_ENGINE must be one of {', '.join(STREAM_ENGINES)}")
 
     # Seconds a key seen valid is trusted in-process without re-reading it (0: never). A key
     # revoked by another process (the CLI, another worker) is refused within this bound.
@@ -126,6 +129,22 @@ class Settings:
     # (each client address gets four times both).
     sign_in_burst: int = 5
     sign_in_per_minute: float = 1.0
+    # TRAX_STREAM_ENGINE. "relay" (default): the API records the desired state and relay
+    # workers (`trax relay`, or the one `trax serve` runs) push the program with ffmpeg.
+    # "bookkeeping": no media plane; every output is reported live at once (tests, demos).
+    stream_engine: str = "relay"
+    # TRAX_FFMPEG: the ffmpeg the relay runs; unset: the binary of the imageio-ffmpeg wheel.
+    ffmpeg: str | None = None
+    # TRAX_RELAY_IN_SERVE: `trax serve` runs a relay worker in the background (off: run
+    # `trax relay` separately).
+    relay_in_serve: bool = True
+    # TRAX_RELAY_LEASE_SECONDS: how long a worker's hold on a live studio lasts unrenewed; a
+    # studio whose worker died is taken over within this plus one tick (0.5 s).
+    relay_lease_seconds: float = 10.0
+    # TRAX_RELAY_VIDEO_SIZE / TRAX_RELAY_FPS / TRAX_RELAY_VIDEO_KBPS: the re-encoded program.
+    relay_video_size: str = "1280x720"
+    relay_fps: int = 30
+    relay_video_kbps: int = 2500
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -167,4 +186,11 @@ class Settings:
             session_lifetime_seconds=int(os.environ.get("TRAX_SESSION_LIFETIME", 12 * 3600)),
             sign_in_burst=int(os.environ.get("TRAX_SIGN_IN_BURST", 5)),
             sign_in_per_minute=float(os.environ.get("TRAX_SIGN_IN_PER_MINUTE", 1)),
+            stream_engine=os.environ.get("TRAX_STREAM_ENGINE", "relay").strip().lower(),
+            ffmpeg=_optional("TRAX_FFMPEG"),
+            relay_in_serve=_flag("TRAX_RELAY_IN_SERVE", True),
+            relay_lease_seconds=float(os.environ.get("TRAX_RELAY_LEASE_SECONDS", 10)),
+            relay_video_size=os.environ.get("TRAX_RELAY_VIDEO_SIZE") or "1280x720",
+            relay_fps=int(os.environ.get("TRAX_RELAY_FPS", 30)),
+            relay_video_kbps=int(os.environ.get("TRAX_RELAY_VIDEO_KBPS", 2500)),
         )

@@ -39,6 +39,7 @@ def test_a_new_studio_is_offline_with_nothing_measured(api, studio):
         "state": "offline",
         "startedAt": None,
         "health": {"bitrateKbps": None, "framesPerSecond": None, "droppedFrames": None},
+        "program": None,
         "destinations": [],
     }
 

@@ -30,6 +30,9 @@ from server.storage.database import make_engine, make_session_factory
 from server.storage.media_store import LocalMediaStore, MediaStore, S3MediaStore, UploadSigner
 from server.streaming.engine import BookkeepingEngine, StreamEngine
 from server.webhooks.signing import SecretBox
+from server.streaming.engine import BookkeepingEngine, RelayEngine, StreamEngine
+from server.streaming.ffmpeg import ProgramFormat
+from server.streaming.relay import RelayConfig, RelayWorker
 
 
 @dataclass
@@ -53,6 +56,7 @@ class Services:
     webhooks: WebhookService
     webhook_secrets: SecretBox
     unit_of_work: UnitOfWorkFactory
+    media_store: MediaStore
 
     def close(self) -> None:
         self.engine.dispose()
@@ -62,6 +66,29 @@ class Services:
         from server.services.webhook_delivery import DeliveryWorker
 
         return DeliveryWorker(self.unit_of_work, self.outbound, self.webhook_secrets, **options)
+    def relay_worker(self, worker_id: str | None = None) -> RelayWorker:
+        """A relay worker over this instance's database (run it with `.run()` in one thread)."""
+        settings = self.settings
+        width, _, height = settings.relay_video_size.partition("x")
+        config = RelayConfig(
+            ffmpeg=settings.ffmpeg,
+            lease_seconds=settings.relay_lease_seconds,
+            program_format=ProgramFormat(
+                width=int(width),
+                height=int(height),
+                fps=settings.relay_fps,
+                video_kbps=settings.relay_video_kbps,
+            ),
+        )
+        store = self.media_store
+        media_path = store.local_path if isinstance(store, LocalMediaStore) else lambda _id: None
+        return RelayWorker(
+            partial(UnitOfWork, make_session_factory(self.engine)),
+            self.outbound,
+            media_path,
+            config,
+            worker_id=worker_id,
+        )
 
     @classmethod
     def build(
@@ -78,7 +105,9 @@ class Services:
             settings.statement_timeout_seconds,
         )
         unit_of_work = partial(UnitOfWork, make_session_factory(engine))
-        stream_engine = stream_engine or BookkeepingEngine()
+        if stream_engine is None:
+            relay = settings.stream_engine == "relay"
+            stream_engine = RelayEngine() if relay else BookkeepingEngine()
         stream = StreamService(unit_of_work, stream_engine)
         outbound = OutboundGuard(
             resolver,
@@ -126,6 +155,7 @@ class Services:
             webhooks=WebhookService(unit_of_work, outbound, webhook_secrets),
             webhook_secrets=webhook_secrets,
             unit_of_work=unit_of_work,
+            media_store=store,
         )
 
 

@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from server.domain.errors import Conflict
 from server.services.studios import require_studio
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.models import Destination, Studio, utcnow
-from server.streaming.engine import ERRORED, LIVE, OutputTarget, StreamEngine
+from server.streaming.engine import ERRORED, LIVE, STARTING, OutputTarget, StreamEngine
 
 logger = logging.getLogger("trax.stream")
 
-OFFLINE, STARTING, STOPPING = "offline", "starting", "stopping"
+OFFLINE, STOPPING = "offline", "stopping"
 STREAMING = (STARTING, LIVE)
 IDLE, DISABLED = "idle", "disabled"
+# A relay worker refreshes a live output's health every second; a `live` older than this was
+# written by a worker that is gone, so it is not reported as live.
+LIVE_REPORT_STALE_AFTER = timedelta(seconds=10)
 
 
 @dataclass(frozen=True)
@@ -35,7 +39,17 @@ def destination_status(studio: Studio, destination: Destination) -> str:
         return DISABLED
     if studio.stream_state == OFFLINE:
         return IDLE
+    if destination.output_state == LIVE and not reported_recently(destination):
+        return STARTING
     return destination.output_state
+
+
+def reported_recently(destination: Destination) -> bool:
+    """True unless the output's figures come from a relay report that is no longer fresh
+    (outputs nothing measures, as with the bookkeeping engine, have no report at all)."""
+    if destination.health_at is None:
+        return True
+    return utcnow() - destination.health_at <= LIVE_REPORT_STALE_AFTER
 
 
 def output_target(destination: Destination) -> OutputTarget:
@@ -93,7 +107,15 @@ class StreamService:
         except Exception:
             logger.exception("stream engine failed to start studio %s", studio_id)
             states = {d.id: ERRORED for d in enabled}
-        outcome = LIVE if LIVE in states.values() else ERRORED
+        if LIVE in states.values():
+            outcome = LIVE
+        elif STARTING in states.values():  # a worker reconciles; it moves the studio to live
+            with self._uow() as uow:
+                uow.destinations.set_output_states(studio_id, states)
+                uow.commit()
+            return self.status(account_id, studio_id)
+        else:
+            outcome = ERRORED
         with self._uow() as uow:
             now = utcnow()
             extra = {} if outcome == LIVE else {"stream_started_at": None}
@@ -134,8 +156,17 @@ class StreamService:
             logger.exception("stream engine failed to stop studio %s", studio_id)
         with self._uow() as uow:
             now = utcnow()
+            if self._engine.asynchronous and uow.relay_leases.holder(studio_id, now):
+                # The worker holding the studio stops its processes, then moves it offline.
+                return self._view(uow, require_studio(uow, account_id, studio_id))
             if uow.stream.transition(
-                account_id, studio_id, (STOPPING,), OFFLINE, now, stream_started_at=None
+                account_id,
+                studio_id,
+                (STOPPING,),
+                OFFLINE,
+                now,
+                stream_started_at=None,
+                program=None,
             ):
                 uow.stream.record(studio_id, STOPPING, OFFLINE, now)
                 self._reset_outputs(uow, account_id, studio_id)

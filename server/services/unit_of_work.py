@@ -20,6 +20,7 @@ from server.storage.repositories import (
     ConnectionRepository,
     DestinationRepository,
     MediaAssetRepository,
+    RelayLeaseRepository,
     SourceRepository,
     StudioRepository,
     StudioStreamRepository,
@@ -56,6 +57,7 @@ class UnitOfWork:
         self.media = MediaAssetRepository(self.session)
         self.users = UserRepository(self.session)
         self.user_sessions = UserSessionRepository(self.session)
+        self.relay_leases = RelayLeaseRepository(self.session)
         return self
 
     def __exit__(self, *exc_info) -> None:

@@ -123,6 +123,10 @@ class LocalMediaStore:
             raise ValueError(f"not a media id: {media_id!r}")
         return self.root / media_id
 
+    def local_path(self, media_id: str) -> Path:
+        """Where a stored object's bytes are (the relay plays media sources from here)."""
+        return self._path(media_id)
+
     def presign_upload(
         self, media_id: str, content_type: str, size: int, expires_at: datetime, origin: str
     ) -> PresignedUpload:

@@ -8,6 +8,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -124,6 +125,8 @@ class Studio(Base):
     stream_state: Mapped[str] = mapped_column(String(32), default="offline")
     # When the current stream started; null while offline or errored.
     stream_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # What the relay is playing: "slate" or a source id; null while nothing plays.
+    program: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -182,6 +185,15 @@ class Destination(Base):
     )
     # The output's state as the stream engine last reported it (idle/starting/live/errored).
     output_state: Mapped[str] = mapped_column(String(32), default="idle")
+    # Why the output is errored (connection_refused, key_rejected, input_lost, process_exited)
+    # and when the relay tries again; null otherwise.
+    output_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    output_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # The output's last measured health (ffmpeg -progress) and when it was measured.
+    health_bitrate_kbps: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    health_fps: Mapped[float | None] = mapped_column(Float, nullable=True)
+    health_dropped_frames: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    health_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -360,3 +372,14 @@ class WebhookAttempt(Base):
     error: Mapped[str | None] = mapped_column(String(200), nullable=True)
     duration_ms: Mapped[int] = mapped_column(Integer)
     next_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+class RelayLease(Base):
+    """A live studio's owner: the relay worker that runs its processes, until `expires_at`
+    (renewed while the worker lives; an expired lease may be taken by another worker)."""
+
+    __tablename__ = "relay_leases"
+
+    studio_id: Mapped[str] = mapped_column(
+        ForeignKey("studios.id", ondelete="CASCADE"), primary_key=True
+    )
+    worker_id: Mapped[str] = mapped_column(String(64), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

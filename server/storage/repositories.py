@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.domain.pagination import PageRequest
@@ -18,12 +20,27 @@ from server.storage.models import (
     Connection,
     Destination,
     MediaAsset,
+    RelayLease,
     Source,
     StreamTransition,
     Studio,
     User,
     UserSession,
 )
+
+
+@dataclass(frozen=True)
+class OutputStatus:
+    """One destination output as the relay reports it: its state, why it is errored and when it
+    is retried (else None), and its measured health (None where nothing measured it)."""
+
+    state: str
+    reason: str | None = None
+    retry_at: datetime | None = None
+    bitrate_kbps: int | None = None
+    fps: float | None = None
+    dropped_frames: int | None = None
+    health_at: datetime | None = None
 
 
 def keyset_page(session: Session, query: Select, id_column, request: PageRequest) -> list:
@@ -210,6 +227,18 @@ class StudioStreamRepository:
         )
         return result.rowcount == 1
 
+    def get_any_account(self, studio_id: str) -> Studio | None:
+        """For the relay worker, which acts on studios it holds a lease on."""
+        return self.session.get(Studio, studio_id, populate_existing=True)
+
+    def set_program(self, studio_id: str, program: str | None) -> None:
+        self.session.execute(
+            update(Studio)
+            .where(Studio.id == studio_id)
+            .values(program=program)
+            .execution_options(synchronize_session=False)
+        )
+
     def record(self, studio_id: str, from_state: str, to_state: str, at: datetime) -> None:
         """Every transition is kept, and is a `stream.<state>` event in the same transaction."""
         self.session.add(
@@ -223,6 +252,71 @@ class StudioStreamRepository:
                 select(StreamTransition)
                 .where(StreamTransition.studio_id == studio_id)
                 .order_by(StreamTransition.id)
+            )
+        )
+
+
+class RelayLeaseRepository:
+    """Which relay worker owns which live studio. A lease is taken only when absent or expired
+    (one conditional upsert per studio, so two workers never both win one), renewed by its
+    holder, and released when the studio goes offline."""
+
+    ACTIVE_STATES = ("starting", "live", "stopping")
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def renew(self, worker_id: str, now: datetime, until: datetime) -> list[str]:
+        self.session.execute(
+            update(RelayLease)
+            .where(RelayLease.worker_id == worker_id, RelayLease.expires_at >= now)
+            .values(expires_at=until)
+            .execution_options(synchronize_session=False)
+        )
+        return list(
+            self.session.scalars(
+                select(RelayLease.studio_id)
+                .where(RelayLease.worker_id == worker_id, RelayLease.expires_at >= until)
+                .order_by(RelayLease.studio_id)
+            )
+        )
+
+    def claim(self, worker_id: str, now: datetime, until: datetime, limit: int) -> list[str]:
+        held = select(RelayLease.studio_id).where(RelayLease.expires_at >= now)
+        query = (
+            select(Studio.id)
+            .where(Studio.stream_state.in_(self.ACTIVE_STATES), Studio.id.not_in(held))
+            .order_by(Studio.id)
+            .limit(limit)
+        )
+        dialect = self.session.get_bind().dialect.name
+        if dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True, of=Studio)
+        claimed = []
+        for studio_id in self.session.scalars(query).all():
+            insert = (postgresql if dialect == "postgresql" else sqlite).insert(RelayLease)
+            statement = insert.values(studio_id=studio_id, worker_id=worker_id, expires_at=until)
+            statement = statement.on_conflict_do_update(
+                index_elements=[RelayLease.studio_id],
+                set_={"worker_id": worker_id, "expires_at": until},
+                where=RelayLease.expires_at < now,
+            )
+            won = self.session.execute(statement.returning(RelayLease.studio_id)).scalar()
+            if won is not None:
+                claimed.append(studio_id)
+        return claimed
+
+    def release(self, worker_id: str, studio_id: str) -> None:
+        self.session.execute(
+            delete(RelayLease).where(
+                RelayLease.worker_id == worker_id, RelayLease.studio_id == studio_id
+            )
+        )
+
+    def holder(self, studio_id: str, now: datetime) -> str | None:
+        return self.session.scalar(
+            select(RelayLease.worker_id).where(
+                RelayLease.studio_id == studio_id, RelayLease.expires_at >= now
             )
         )
 
@@ -256,6 +350,16 @@ class SourceRepository:
     def page(self, account_id: str, studio_id: str, request: PageRequest) -> list[Source]:
         query = select(Source).where(Source.account_id == account_id, Source.studio_id == studio_id)
         return keyset_page(self.session, query, Source.id, request)
+
+    def enabled_for_studio_any_account(self, studio_id: str) -> list[Source]:
+        """For the relay worker: the studio's enabled sources in program order (oldest first)."""
+        return list(
+            self.session.scalars(
+                select(Source)
+                .where(Source.studio_id == studio_id, Source.enabled.is_(True))
+                .order_by(Source.id)
+            )
+        )
 
 
 class DestinationRepository:
@@ -301,22 +405,30 @@ class DestinationRepository:
         return keyset_page(self.session, query, Destination.id, request)
 
     def set_output_states(
-        self, studio_id: str, states: dict[str, str], reasons: dict[str, str] | None = None
+        self,
+        studio_id: str,
+        states: dict[str, str | OutputStatus],
+        reasons: dict[str, str] | None = None,
     ) -> None:
-        """Stores the outputs' states as the engine reports them; each change of state is a
-        `destination.status_changed` event in the same transaction (with a reason when an
-        output errors: `reasons` if the engine gave one)."""
+        """The one write of destination output state (a bare state string clears the reason,
+        retry time and health). Each change of state, not each refresh of health, is a
+        `destination.status_changed` event in the same transaction, with a reason when an
+        output errors."""
+        statuses = {
+            destination_id: state if isinstance(state, OutputStatus) else OutputStatus(state)
+            for destination_id, state in states.items()
+        }
         before = dict(
             self.session.execute(
                 select(Destination.id, Destination.output_state).where(
-                    Destination.studio_id == studio_id, Destination.id.in_(list(states))
+                    Destination.studio_id == studio_id, Destination.id.in_(list(statuses))
                 )
             ).all()
         )
-        for destination_id, state in states.items():
-            if destination_id in before and before[destination_id] != state:
-                reason = (reasons or {}).get(destination_id)
-                if state == "errored" and reason is None:
+        for destination_id, status in statuses.items():
+            reason = status.reason or (reasons or {}).get(destination_id)
+            if destination_id in before and before[destination_id] != status.state:
+                if status.state == "errored" and reason is None:
                     reason = "output_failed"
                 self.events.queue(
                     "destination.status_changed",
@@ -326,9 +438,27 @@ class DestinationRepository:
             self.session.execute(
                 update(Destination)
                 .where(Destination.studio_id == studio_id, Destination.id == destination_id)
-                .values(output_state=state)
+                .values(
+                    output_state=status.state,
+                    output_reason=reason,
+                    output_retry_at=status.retry_at,
+                    health_bitrate_kbps=status.bitrate_kbps,
+                    health_fps=status.fps,
+                    health_dropped_frames=status.dropped_frames,
+                    health_at=status.health_at,
+                )
                 .execution_options(synchronize_session=False)
             )
+
+    def for_studio_any_account(self, studio_id: str) -> list[Destination]:
+        """For the relay worker, which acts on studios it holds a lease on, not for a tenant."""
+        return list(
+            self.session.scalars(
+                select(Destination)
+                .where(Destination.studio_id == studio_id)
+                .order_by(Destination.id)
+            )
+        )
 
 
 class ConnectionRepository:

@@ -12,6 +12,7 @@ from typing import Protocol
 
 LIVE = "live"
 ERRORED = "errored"
+STARTING = "starting"
 
 
 @dataclass(frozen=True)
@@ -22,9 +23,14 @@ class OutputTarget:
 
 
 class StreamEngine(Protocol):
+    # True when the engine only records intent and a worker reconciles (the relay): go-live
+    # leaves outputs `starting` and go-offline leaves the studio `stopping` for the worker that
+    # holds it to finish. False when start/stop complete before they return.
+    asynchronous: bool
+
     def start(self, studio_id: str, outputs: list[OutputTarget]) -> dict[str, str]:
         """Starts the studio's program and one output per target; returns each output's state
-        (`live` or `errored`) by destination id."""
+        (`starting`, `live` or `errored`) by destination id."""
 
     def stop(self, studio_id: str) -> None:
         """Stops the program and every output of the studio."""
@@ -43,6 +49,8 @@ class BookkeepingEngine:
     every health figure stays null. Outputs it considers running are kept per process, for
     inspection in tests."""
 
+    asynchronous = False
+
     def __init__(self) -> None:
         self.running: dict[str, set[str]] = {}
 
@@ -59,3 +67,25 @@ class BookkeepingEngine:
 
     def stop_output(self, studio_id: str, destination_id: str) -> None:
         self.running.get(studio_id, set()).discard(destination_id)
+
+
+class RelayEngine:
+    """The embedded media plane's side of the API. The desired state is what the services
+    already store (studio state, enabled destinations, keys); a relay worker
+    (server/streaming/relay.py) holding the studio's lease runs the processes and reports each
+    output `starting`, then `live` once its first bytes are accepted, or `errored`. So this
+    engine starts nothing itself and answers `starting` for every output."""
+
+    asynchronous = True
+
+    def start(self, studio_id: str, outputs: list[OutputTarget]) -> dict[str, str]:
+        return {output.destination_id: STARTING for output in outputs}
+
+    def stop(self, studio_id: str) -> None:
+        return None
+
+    def start_output(self, studio_id: str, output: OutputTarget) -> str:
+        return STARTING
+
+    def stop_output(self, studio_id: str, destination_id: str) -> None:
+        return None

@@ -49,6 +49,7 @@ from .source_list import SourceList
 from .stream_event_data import StreamEventData
 from .stream_event_data_previous import StreamEventDataPrevious
 from .stream_health import StreamHealth
+from .stream_program_type_0 import StreamProgramType0
 from .stream_status import StreamStatus
 from .studio import Studio
 from .studio_list import StudioList
@@ -115,6 +116,7 @@ __all__ = (
     "StreamEventData",
     "StreamEventDataPrevious",
     "StreamHealth",
+    "StreamProgramType0",
     "StreamStatus",
     "Studio",
     "StudioList",

@@ -25,7 +25,9 @@ class Source:
              Example: Friday night show.
         enabled (bool): A disabled source is not mixed into the program. Example: True.
         status (str): What the ingest reports: `idle` (no publisher), `connected` or `errored`.
-            Extensible.
+            Extensible. The embedded deployment has no ingest for `rtmp`, `srt` and `whip`
+            sources yet: they stay `idle`, never become the program, and the studio plays
+            its first enabled `media` source or the slate instead (see `StreamStatus.program`).
              Example: idle.
         ingest (None | SourceIngestType0): Server-generated ingest details of a network source: where to publish its
             feed. `null`

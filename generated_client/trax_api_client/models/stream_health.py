@@ -11,8 +11,9 @@ T = TypeVar("T", bound="StreamHealth")
 
 @_attrs_define
 class StreamHealth:
-    """Measured stream health. Every figure is `null` when nothing measures it; the built-in
-    engine measures nothing, so all are `null`.
+    """Measured stream health, from the relay's ffmpeg processes (`-progress`, refreshed
+    every second while live). Every figure is `null` where nothing measures it: for an
+    output that is not `live`, and on a deployment whose engine relays no media.
 
         Attributes:
             bitrate_kbps (int | None):

@@ -7,9 +7,12 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.destination_stream_status import DestinationStreamStatus
     from ..models.stream_health import StreamHealth
+    from ..models.stream_program_type_0 import StreamProgramType0
 
 
 T = TypeVar("T", bound="StreamStatus")
@@ -21,14 +24,22 @@ class StreamStatus:
     Attributes:
         studio_id (str):  Example: studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5.
         state (str): Where the studio is in its stream lifecycle:
-            `offline → starting → live → stopping → offline`, or `errored`. Extensible: new states
-            may be added within /v1; treat an unknown state as "not live".
+            `offline → starting → live → stopping → offline`, or `errored`. A studio is `starting`
+            until its first destination receives output, and `stopping` until its relay has
+            stopped every process. Extensible: new states may be added within /v1; treat an
+            unknown state as "not live".
              Example: offline.
         started_at (datetime.datetime | None): When the current stream started; `null` unless starting, live or
             stopping. Example: 2026-11-21T19:00:00.000Z.
-        health (StreamHealth): Measured stream health. Every figure is `null` when nothing measures it; the built-in
-            engine measures nothing, so all are `null`.
+        health (StreamHealth): Measured stream health, from the relay's ffmpeg processes (`-progress`, refreshed
+            every second while live). Every figure is `null` where nothing measures it: for an
+            output that is not `live`, and on a deployment whose engine relays no media.
         destinations (list[DestinationStreamStatus]):
+        program (None | StreamProgramType0 | Unset): What the studio sends to its destinations. The program is the first
+            enabled source
+            that has a signal, oldest first (a `media` source always has one: its asset, looped);
+            with none, a `slate` (a card with the studio's name, and silence) keeps destinations
+            connected. `null` while nothing plays (offline, or before the relay has started it).
     """
 
     studio_id: str
@@ -36,9 +47,12 @@ class StreamStatus:
     started_at: datetime.datetime | None
     health: StreamHealth
     destinations: list[DestinationStreamStatus]
+    program: None | StreamProgramType0 | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.stream_program_type_0 import StreamProgramType0  # noqa: PLC0415
+
         studio_id = self.studio_id
 
         state = self.state
@@ -56,6 +70,14 @@ class StreamStatus:
             destinations_item = destinations_item_data.to_dict()
             destinations.append(destinations_item)
 
+        program: dict[str, Any] | None | Unset
+        if isinstance(self.program, Unset):
+            program = UNSET
+        elif isinstance(self.program, StreamProgramType0):
+            program = self.program.to_dict()
+        else:
+            program = self.program
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -67,6 +89,8 @@ class StreamStatus:
                 "destinations": destinations,
             }
         )
+        if program is not UNSET:
+            field_dict["program"] = program
 
         return field_dict
 
@@ -74,6 +98,7 @@ class StreamStatus:
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.destination_stream_status import DestinationStreamStatus  # noqa: PLC0415
         from ..models.stream_health import StreamHealth  # noqa: PLC0415
+        from ..models.stream_program_type_0 import StreamProgramType0  # noqa: PLC0415
 
         d = dict(src_dict)
         studio_id = d.pop("studioId")
@@ -104,12 +129,30 @@ class StreamStatus:
 
             destinations.append(destinations_item)
 
+        def _parse_program(data: object) -> None | StreamProgramType0 | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                componentsschemas_stream_program_type_0 = StreamProgramType0.from_dict(data)
+
+                return componentsschemas_stream_program_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | StreamProgramType0 | Unset, data)
+
+        program = _parse_program(d.pop("program", UNSET))
+
         stream_status = cls(
             studio_id=studio_id,
             state=state,
             started_at=started_at,
             health=health,
             destinations=destinations,
+            program=program,
         )
 
         stream_status.additional_properties = d

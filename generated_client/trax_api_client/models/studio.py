@@ -19,8 +19,10 @@ class Studio:
              Example: Friday night show.
         auto_go_live (bool): Whether the studio goes live by itself when a source connects. Example: False.
         stream_state (str): Where the studio is in its stream lifecycle:
-            `offline → starting → live → stopping → offline`, or `errored`. Extensible: new states
-            may be added within /v1; treat an unknown state as "not live".
+            `offline → starting → live → stopping → offline`, or `errored`. A studio is `starting`
+            until its first destination receives output, and `stopping` until its relay has
+            stopped every process. Extensible: new states may be added within /v1; treat an
+            unknown state as "not live".
              Example: offline.
         created_at (datetime.datetime):  Example: 2026-11-20T18:04:05.123Z.
         updated_at (datetime.datetime):  Example: 2026-11-20T18:04:05.123Z.
