@@ -96,7 +96,10 @@ def test_sign_in_create_use_revoke_sign_out(chromium, origin, ada, screenshot_di
     # The screen is closed until sign-in; sign in with the keyboard only.
     page.goto(origin + "/account/api-keys")
     assert page.url.startswith(origin + "/sign-in")
-    page.keyboard.type(EMAIL)  # the email field has focus
+    # The email field takes the focus by itself (autofocus); typing before it has would lose
+    # the first characters on a busy machine.
+    page.wait_for_function("document.activeElement && document.activeElement.id === 'email'")
+    page.keyboard.type(EMAIL)
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")

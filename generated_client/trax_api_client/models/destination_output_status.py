@@ -26,8 +26,9 @@ class DestinationOutputStatus:
         status (str): `idle`, `starting`, `live`, `errored` or `disabled`. Extensible. Example: errored.
         reason (None | str): Why the output errored (for example `output_failed`); `null` unless `status` is `errored`.
             Extensible. Example: output_failed.
-        health (StreamHealth): Measured stream health. Every figure is `null` when nothing measures it; the built-in
-            engine measures nothing, so all are `null`.
+        health (StreamHealth): Measured stream health, from the relay's ffmpeg processes (`-progress`, refreshed
+            every second while live). Every figure is `null` where nothing measures it: for an
+            output that is not `live`, and on a deployment whose engine relays no media.
     """
 
     destination_id: str

@@ -15,8 +15,10 @@ class StreamEventDataPrevious:
 
     Attributes:
         state (str): Where the studio is in its stream lifecycle:
-            `offline → starting → live → stopping → offline`, or `errored`. Extensible: new states
-            may be added within /v1; treat an unknown state as "not live".
+            `offline → starting → live → stopping → offline`, or `errored`. A studio is `starting`
+            until its first destination receives output, and `stopping` until its relay has
+            stopped every process. Extensible: new states may be added within /v1; treat an
+            unknown state as "not live".
              Example: offline.
     """
 
