@@ -28,11 +28,10 @@ from server.services.users import UserService
 from server.services.webhooks import WebhookService
 from server.storage.database import make_engine, make_session_factory
 from server.storage.media_store import LocalMediaStore, MediaStore, S3MediaStore, UploadSigner
-from server.streaming.engine import BookkeepingEngine, StreamEngine
-from server.webhooks.signing import SecretBox
 from server.streaming.engine import BookkeepingEngine, RelayEngine, StreamEngine
 from server.streaming.ffmpeg import ProgramFormat
 from server.streaming.relay import RelayConfig, RelayWorker
+from server.webhooks.signing import SecretBox
 
 
 @dataclass
@@ -66,6 +65,7 @@ class Services:
         from server.services.webhook_delivery import DeliveryWorker
 
         return DeliveryWorker(self.unit_of_work, self.outbound, self.webhook_secrets, **options)
+
     def relay_worker(self, worker_id: str | None = None) -> RelayWorker:
         """A relay worker over this instance's database (run it with `.run()` in one thread)."""
         settings = self.settings

@@ -372,6 +372,8 @@ class WebhookAttempt(Base):
     error: Mapped[str | None] = mapped_column(String(200), nullable=True)
     duration_ms: Mapped[int] = mapped_column(Integer)
     next_retry_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
 class RelayLease(Base):
     """A live studio's owner: the relay worker that runs its processes, until `expires_at`
     (renewed while the worker lives; an expired lease may be taken by another worker)."""
