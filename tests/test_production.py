@@ -127,6 +127,14 @@ class Load:
         print(f"\n[{label}] {dict(sorted(self.counts().items()))}")
 
 
+def proxied_database(database_url: str) -> tuple[TcpProxy, str]:
+    """A TCP proxy in front of the test database, and the database URL through it."""
+    url = make_url(database_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
+    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    return proxy, proxied
+
+
 def stored_studio_ids(services: Services) -> set[str]:
     with services.engine.connect() as connection:
         return set(connection.scalars(text("SELECT id FROM studios")))
@@ -165,15 +173,8 @@ def test_cutting_database_connections_mid_load(app, services, tenant, settings):
 def test_database_outage_answers_503_and_recovers_without_a_restart(services, tenant, settings):
     """The database disappears for two seconds (a proxy in front of it stops: open
     connections are cut, new ones refused), as in a restart or failover."""
-    url = make_url(settings.database_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
-    proxied = replace(
-        settings,
-        database_url=url.set(host="127.0.0.1", port=proxy.port).render_as_string(
-            hide_password=False
-        ),
-        database_timeout_seconds=2,
-    )
+    proxy, proxied_url = proxied_database(settings.database_url)
+    proxied = replace(settings, database_url=proxied_url, database_timeout_seconds=2)
     proxied_services = Services.build(proxied)
     try:
         app = create_app(proxied, proxied_services)
@@ -203,9 +204,7 @@ def test_database_outage_answers_503_and_recovers_without_a_restart(services, te
 def test_a_round_trip_on_a_stalled_link_fails_instead_of_waiting(settings, stalled_at):
     """Each kind of round trip on a link gone silent ends with a lost connection within its
     deadline, not when (if ever) the link comes back: here it comes back after 8 s."""
-    url = make_url(settings.database_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
-    proxied_url = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    proxy, proxied_url = proxied_database(settings.database_url)
     engine = make_engine(proxied_url, timeout_seconds=1, statement_timeout_seconds=1)
     thaw = threading.Timer(8, proxy.thaw)
     try:
@@ -241,13 +240,10 @@ def test_a_stalled_database_link_answers_503_instead_of_hanging(services, tenant
     """The link to the database goes silent for six seconds without closing (a partition, a
     failover without RST): connections stay open and nothing comes back. Requests must still
     answer, 503 within the database deadlines, and the service must recover by itself."""
-    url = make_url(settings.database_url)
-    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432).start()
+    proxy, proxied_url = proxied_database(settings.database_url)
     proxied = replace(
         settings,
-        database_url=url.set(host="127.0.0.1", port=proxy.port).render_as_string(
-            hide_password=False
-        ),
+        database_url=proxied_url,
         database_timeout_seconds=2,
         statement_timeout_seconds=2,
     )
