@@ -47,7 +47,7 @@ def _stream(session: Session, studio_id: str):
 
 
 def _destination(session: Session, destination_id: str, reason: str | None):
-    from server.handlers.stream import UNMEASURED_HEALTH
+    from server.handlers.stream import destination_health
     from server.services.stream import destination_status
 
     destination = _fresh(session, Destination, destination_id)
@@ -62,7 +62,7 @@ def _destination(session: Session, destination_id: str, reason: str | None):
         "name": destination.name,
         "status": status,
         "reason": reason if status == "errored" else None,
-        "health": dict(UNMEASURED_HEALTH),
+        "health": destination_health(status, destination),
     }
 
 
