@@ -7,21 +7,24 @@ module covers the ones that are not knobs of the server. Never used in productio
 
 from __future__ import annotations
 
+import json
 import os
 
 from connexion.jsonifier import Jsonifier
 
-import server.app
 import server.storage.database
+from server.app import create_app
+from server.http.connexion_compat import CACHES
 
 LEVERS = {lever.strip() for lever in os.environ.get("BENCH_LEVERS", "").split(",") if lever}
 KNOWN = {"pretty_json", "sqlite_synchronous_normal", "no_operation_cache", "no_validator_cache"}
 if LEVERS - KNOWN:
     raise SystemExit(f"unknown BENCH_LEVERS {sorted(LEVERS - KNOWN)}; known: {sorted(KNOWN)}")
 
+options: dict = {}
 if "pretty_json" in LEVERS:
     # connexion's default for FlaskApp: indent=2 (the server sends compact JSON).
-    server.app.Jsonifier = lambda module, **_: Jsonifier(module, indent=2)
+    options["jsonifier"] = Jsonifier(json, indent=2)
 
 if "sqlite_synchronous_normal" in LEVERS:
     pragmas = server.storage.database._sqlite_pragmas
@@ -32,10 +35,10 @@ if "sqlite_synchronous_normal" in LEVERS:
 
     server.storage.database._sqlite_pragmas = _with_synchronous_normal
 
+caches = set(CACHES)
 if "no_operation_cache" in LEVERS:
-    server.app.CONNEXION_CACHES["operations"] = False
-
+    caches.discard("operations")
 if "no_validator_cache" in LEVERS:
-    server.app.CONNEXION_CACHES["validators"] = False
+    caches.discard("validators")
 
-app = server.app.create_app()
+app = create_app(connexion_caches=frozenset(caches), **options)

@@ -1,4 +1,7 @@
-"""The app factory: the spec, the middleware stack, the handlers and the error envelope."""
+"""The app factory: the spec, the middleware stack, the handlers and the error envelope.
+
+`create_app` composes named steps; the services (the rate limiter among them) are built in one
+place, `Services.build` (server/services/container.py)."""
 
 from __future__ import annotations
 
@@ -23,6 +26,7 @@ from connexion.resolver import Resolver
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 
+from server.adapters.rate_limiter import RateLimiter
 from server.config import Settings
 from server.domain.errors import ApiError
 from server.handlers.chat import ChatHandlers
@@ -35,17 +39,18 @@ from server.handlers.sources import SourceHandlers
 from server.handlers.stream import StreamHandlers
 from server.handlers.studios import StudioHandlers
 from server.handlers.webhooks import WebhookHandlers
-from server.http import connexion_caches
+from server.http import connexion_compat
 from server.http.access import AccessMiddleware
+from server.http.body_guard import BodyGuardMiddleware
 from server.http.errors import ErrorHandlers
 from server.http.overload import ConcurrencyLimitMiddleware
 from server.http.paths import ExactPathMiddleware
 from server.http.rate_limit import RateLimitHeadersMiddleware
+from server.http.read_retry import ReadRetryMiddleware
 from server.http.request_id import RequestIdMiddleware
 from server.http.spec import OperationIndex, load_spec
 from server.http.uploads import MediaUploadMiddleware
 from server.services.container import Services
-from server.services.rate_limiter import RateLimiter, build_rate_limiter
 from server.storage.media_store import LocalMediaStore
 from server.web.app import create_web_app
 from server.web.mount import WebPagesMiddleware
@@ -65,113 +70,153 @@ class HandlerResolver(Resolver):
         super().__init__(function_resolver=self._handlers.__getitem__)
 
 
-APP_FLAVOURS = {"flask": FlaskApp, "async": AsyncApp}
-# Build connexion's decorator chains and parameter validators once, not per request
-# (server/http/connexion_caches.py). Only bench/variant_app.py turns them off, to measure them.
-CONNEXION_CACHES = {"operations": True, "validators": True}
+APP_FLAVOURS: dict[str, type[FlaskApp] | type[AsyncApp]] = {"flask": FlaskApp, "async": AsyncApp}
+# The response encoding: compact JSON (connexion's FlaskApp default indents by 2).
+COMPACT_JSON = Jsonifier(json, separators=(",", ":"))
 
 
 def create_app(
     settings: Settings | None = None,
     services: Services | None = None,
     rate_limiter: RateLimiter | None = None,
+    *,
+    connexion_caches: frozenset[str] = connexion_compat.CACHES,
+    jsonifier: Jsonifier = COMPACT_JSON,
 ) -> FlaskApp | AsyncApp:
+    """`connexion_caches` and `jsonifier` are levers the benchmark moves (bench/variant_app.py);
+    production always runs with the defaults."""
     settings = settings or Settings.from_env()
-    connexion_caches.install(**CONNEXION_CACHES)
-    if settings.app_flavour not in APP_FLAVOURS:
-        raise ValueError(
-            f"unknown app flavour {settings.app_flavour!r}; use one of {sorted(APP_FLAVOURS)}"
-        )
+    connexion_compat.install_caches(connexion_caches)
+    app_class = _app_class(settings.app_flavour)
     services = services or Services.build(settings)
-    rate_limiter = rate_limiter or build_rate_limiter(
-        settings.rate_limit_burst,
-        settings.rate_limit_per_second,
-        settings.redis_url,
-        settings.redis_prefix,
-    )
     spec = load_spec()
     operations = OperationIndex(spec)
     errors = ErrorHandlers(operations)
-    # The embedded media store's upload URLs (/uploads/…) are served in front of the JSON
-    # stack: outside /v1, exempt from the JSON body limit, streamed to disk.
-    uploads = []
-    if isinstance(services.media.store, LocalMediaStore):
-        services.media.store.remove_abandoned_part_files()  # left by a crash
-        uploads.append(
-            partial(
-                MediaUploadMiddleware,
-                media=services.media,
-                store=services.media.store,
-                write_enabled=settings.write_enabled,
-                idle_timeout=settings.upload_idle_timeout_seconds,
-                min_bytes_per_second=settings.upload_min_bytes_per_second,
-            )
-        )
-
-    # The web pages (sign-in, the API keys screen) are a Flask app of their own, served in
-    # front of the JSON stack in either flavour; /v1 never sees their cookies or CSRF.
-    web_pages = partial(WebPagesMiddleware, web_app=create_web_app(settings, services))
-
-    # The one line that picks the framework under the handlers (TRAX_APP_FLAVOUR).
-    app_class = APP_FLAVOURS[settings.app_flavour]
     app = app_class(
         __name__,
-        jsonifier=Jsonifier(json, separators=(",", ":")),
-        middlewares=[
-            RequestIdMiddleware,
-            RateLimitHeadersMiddleware,
-            partial(ServerErrorMiddleware, handler=errors.unexpected),
-            ExceptionMiddleware,
-            partial(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests),
-            partial(ExactPathMiddleware, exempt_prefix="/v1/ui/"),
-            *uploads,
-            web_pages,
-            SwaggerUIMiddleware,
-            RoutingMiddleware,
-            partial(
-                AccessMiddleware,
-                operations=operations,
-                api_keys=services.api_keys,
-                rate_limiter=rate_limiter,
-                write_enabled=settings.write_enabled,
-                max_body_bytes=settings.max_body_bytes,
-                body_timeout=settings.body_timeout_seconds,
-            ),
-            RequestValidationMiddleware,
-            ResponseValidationMiddleware,
-            LifespanMiddleware,
-            ContextMiddleware,
-        ],
+        jsonifier=jsonifier,
+        middlewares=middleware_stack(
+            settings, services, operations, errors, rate_limiter or services.rate_limiter
+        ),
     )
     app.add_api(
         spec,
-        resolver=HandlerResolver(
-            [
-                MetaHandlers(settings, spec),
-                StudioHandlers(services.studios),
-                SourceHandlers(services.sources),
-                DestinationHandlers(services.destinations),
-                StreamHandlers(services.stream),
-                ConnectionHandlers(services.connections),
-                ChatHandlers(services.chat),
-                MediaHandlers(services.media),
-                EventHandlers(services.events),
-                WebhookHandlers(services.webhooks),
-            ]
-        ),
+        resolver=HandlerResolver(_handlers(settings, services, spec)),
         pythonic_params=True,
         strict_validation=True,
         validate_responses=settings.validate_responses,
         # /openapi.json is an operation of the contract itself (get_openapi_document).
         swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui_path="/ui"),
     )
+    _add_error_handlers(app, errors)
+    _configure_logging()
+    return app
+
+
+def _app_class(flavour: str) -> type[FlaskApp] | type[AsyncApp]:
+    """The one place that picks the framework under the handlers (TRAX_APP_FLAVOUR)."""
+    if flavour not in APP_FLAVOURS:
+        raise ValueError(f"unknown app flavour {flavour!r}; use one of {sorted(APP_FLAVOURS)}")
+    return APP_FLAVOURS[flavour]
+
+
+def middleware_stack(
+    settings: Settings,
+    services: Services,
+    operations: OperationIndex,
+    errors: ErrorHandlers,
+    rate_limiter: RateLimiter,
+) -> list[Any]:
+    """connexion's default stack (ConnexionMiddleware.default_middlewares) with the swaps and
+    additions server/http/connexion_compat.py documents; tests/test_connexion_compat.py holds
+    the two side by side. Outermost first."""
+    return [
+        # Every response, errors included, carries X-Request-Id.
+        RequestIdMiddleware,
+        # X-RateLimit-* headers on every response of a request that had a key.
+        RateLimitHeadersMiddleware,
+        # Unhandled exceptions leave in our envelope, not connexion's problem+json.
+        partial(ServerErrorMiddleware, handler=errors.unexpected),
+        ExceptionMiddleware,
+        # 503 with Retry-After past the in-flight limit, before any work is done.
+        partial(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests),
+        # No trailing-slash or case-folded matches of a path (Starlette would redirect).
+        partial(ExactPathMiddleware, exempt_prefix="/v1/ui/"),
+        # The embedded store's upload URLs: outside /v1, streamed to disk.
+        *_upload_middleware(settings, services),
+        # The web pages (sign-in, API keys screen): a Flask app of their own, no /v1 cookies.
+        partial(WebPagesMiddleware, web_app=create_web_app(settings, services)),
+        SwaggerUIMiddleware,
+        RoutingMiddleware,
+        # Instead of connexion's SecurityMiddleware: 401, 429, 403 and 503 (write flag).
+        partial(
+            AccessMiddleware,
+            operations=operations,
+            api_keys=services.api_keys,
+            rate_limiter=rate_limiter,
+            write_enabled=settings.write_enabled,
+        ),
+        # 400/413/408/415 for what schema validation does not check safely.
+        partial(
+            BodyGuardMiddleware,
+            operations=operations,
+            max_body_bytes=settings.max_body_bytes,
+            body_timeout=settings.body_timeout_seconds,
+        ),
+        # A read whose database connection was lost runs once more.
+        ReadRetryMiddleware,
+        RequestValidationMiddleware,
+        ResponseValidationMiddleware,
+        LifespanMiddleware,
+        ContextMiddleware,
+    ]
+
+
+def _upload_middleware(settings: Settings, services: Services) -> list[Any]:
+    """The embedded media store's upload URLs (/uploads/…), served in front of the JSON stack:
+    outside /v1, exempt from the JSON body limit, streamed to disk. None for S3 (presigned)."""
+    store = services.media.store
+    if not isinstance(store, LocalMediaStore):
+        return []
+    store.remove_abandoned_part_files()  # left by a crash
+    return [
+        partial(
+            MediaUploadMiddleware,
+            media=services.media,
+            store=store,
+            write_enabled=settings.write_enabled,
+            idle_timeout=settings.upload_idle_timeout_seconds,
+            min_bytes_per_second=settings.upload_min_bytes_per_second,
+        )
+    ]
+
+
+def _handlers(settings: Settings, services: Services, spec: dict[str, Any]) -> list[Any]:
+    return [
+        MetaHandlers(settings, spec),
+        StudioHandlers(services.studios),
+        SourceHandlers(services.sources),
+        DestinationHandlers(services.destinations),
+        StreamHandlers(services.stream),
+        ConnectionHandlers(services.connections),
+        ChatHandlers(services.chat),
+        MediaHandlers(services.media),
+        EventHandlers(services.events),
+        WebhookHandlers(services.webhooks),
+    ]
+
+
+def _add_error_handlers(app: FlaskApp | AsyncApp, errors: ErrorHandlers) -> None:
+    """Every error leaves in the one envelope (server/http/errors.py), most specific first."""
     app.add_error_handler(ApiError, errors.api_error)
     app.add_error_handler(ProblemException, errors.problem)
     app.add_error_handler(HTTPException, errors.http_exception)
     app.add_error_handler(SQLAlchemyError, errors.database_error)
     app.add_error_handler(Exception, errors.unexpected)
+
+
+def _configure_logging() -> None:
     logging.getLogger("trax").setLevel(logging.INFO)
     # connexion logs each validation failure with the offending value at INFO, which could
     # repeat a write-only field such as a stream key; our own error handlers log what matters.
     logging.getLogger("connexion").setLevel(logging.WARNING)
-    return app

@@ -18,14 +18,14 @@ import pytest
 import redis
 from hypothesis import strategies as st
 
-from server.app import create_app
-from server.domain.token_bucket import MICROS, BucketPolicy, take
-from server.services.rate_limiter import (
+from server.adapters.rate_limiter import (
     FailoverRateLimiter,
     LocalRateLimiter,
     RedisRateLimiter,
     build_rate_limiter,
 )
+from server.app import create_app
+from server.domain.token_bucket import MICROS, BucketPolicy, take
 from tests.support.client import ApiClient
 from tests.support.live_server import serve
 from tests.support.tcp_proxy import TcpProxy
@@ -351,7 +351,13 @@ def failover_over(url: str, prefix: str, capacity: int, monotonic) -> FailoverRa
 
 def test_unreachable_redis_fails_open_to_a_local_bucket_and_says_so(settings, services, caplog):
     """Runs everywhere: nothing listens on port 1."""
-    app = create_app(replace(settings, redis_url="redis://127.0.0.1:1/0"), services)
+    limiter = build_rate_limiter(
+        settings.rate_limit_burst,
+        settings.rate_limit_per_second,
+        "redis://127.0.0.1:1/0",
+        settings.redis_prefix,
+    )
+    app = create_app(settings, services, rate_limiter=limiter)
     account = services.accounts.create("Redis away")
     api = ApiClient(app, services.api_keys.create(account.id, "k", ["studios:read"]).secret)
     with caplog.at_level(logging.WARNING, logger="trax.rate_limit"):

@@ -8,7 +8,7 @@ per key, the "theoretical arrival time" `tat` at which the bucket would be full 
 `tat`. Nothing is ever rounded, so the time a denied request is told to wait is exact: a retry
 at `now + Retry-After` finds a token (when nobody else took it in between).
 
-The Redis backend runs the same steps in Lua (server/services/rate_limiter.py); the tests
+The Redis backend runs the same steps in Lua (server/adapters/rate_limiter.py); the tests
 drive both with the same clock and compare them."""
 
 from __future__ import annotations

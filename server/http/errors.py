@@ -27,6 +27,7 @@ from server.domain.errors import (
     UnsupportedMediaType,
 )
 from server.http.body_limit import BODY_EXTENSION
+from server.http.connexion_compat import validation_error_path, validation_sentence
 from server.http.request_id import REQUEST_ID_HEADER
 from server.http.spec import OperationIndex
 from server.storage.database import database_unavailable
@@ -34,7 +35,6 @@ from server.storage.database import database_unavailable
 logger = logging.getLogger("trax.errors")
 # jsonschema messages that name keys but quote no value.
 KEY_ONLY_MESSAGES = ("Additional properties are not allowed",)
-_MAX_MESSAGE = 300
 SECRET_WITHHELD = (
     "The request body is invalid; details are withheld because they would repeat a "
     "write-only field (check streamKey: 8-256 printable ASCII characters, no spaces)."
@@ -54,13 +54,6 @@ def error_response(error: ApiError, request_id: str) -> ConnexionResponse:
         body=error_body(error, request_id),
         headers={**error.headers, REQUEST_ID_HEADER: request_id},
     )
-
-
-def _validation_message(detail: str | None) -> str:
-    """connexion's messages carry a dump of the JSON schema after a blank line: keep the
-    sentence, drop the dump."""
-    text = (detail or "The request is invalid.").split("\n\n", 1)[0].strip()
-    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
 
 
 class ErrorHandlers:
@@ -83,7 +76,7 @@ class ErrorHandlers:
                 request, UnsupportedMediaType("Send the request body as application/json.")
             )
         if isinstance(exc, BadRequestProblem) or exc.status == 400:
-            message = _validation_message(exc.detail)
+            message = validation_sentence(exc.detail)
             if self._may_echo_a_secret(request, exc.detail or ""):
                 message = SECRET_WITHHELD
             return self._respond(request, InvalidRequest(message))
@@ -125,7 +118,7 @@ class ErrorHandlers:
         elif status == 415:
             error = UnsupportedMediaType("Send the request body as application/json.")
         elif 400 <= status < 500:
-            error = InvalidRequest(_validation_message(str(detail) if detail else None))
+            error = InvalidRequest(validation_sentence(str(detail) if detail else None))
         else:
             logger.error("HTTP %s: %s [request_id=%s]", status, detail, _request_id(request))
             error = InternalError()
@@ -144,9 +137,8 @@ class ErrorHandlers:
             document = json.loads(body)
         except ValueError:
             return True  # cannot tell where the secret is: say nothing about the body
-        _, separator, path = detail.split("\n\n", 1)[0].rpartition(" - '")
         instance = document
-        for step in path.removesuffix("'").split(".") if separator else []:
+        for step in validation_error_path(detail):
             if step in secret_fields:
                 return True
             if isinstance(instance, dict):

@@ -222,14 +222,6 @@ class ApiKeyService:
     def _well_formed(secret: str | None) -> bool:
         return bool(secret) and len(secret) == _SECRET_LENGTH and secret.startswith(SECRET_PREFIX)
 
-    def authenticate_cached(self, secret: str | None) -> Principal | None:
-        """The principal from the in-process cache, without touching the database; None when
-        the database must be asked (`authenticate`); InvalidKey for a malformed secret. Cheap
-        enough for the event loop."""
-        if not self._well_formed(secret):
-            raise InvalidKey()
-        return self._cache.get(self._hash(secret), utcnow())
-
     def authenticate(self, secret: str | None) -> Principal:
         """The principal a secret acts as; InvalidKey for anything else."""
         if not self._well_formed(secret):

@@ -8,6 +8,7 @@ from functools import partial
 
 from sqlalchemy import Engine
 
+from server.adapters.rate_limiter import RateLimiter, build_rate_limiter
 from server.chat.adapters import ChatAdapter, LocalRecordingAdapter
 from server.config import Settings
 from server.services.accounts import AccountService
@@ -56,6 +57,8 @@ class Services:
     webhook_secrets: SecretBox
     unit_of_work: UnitOfWorkFactory
     media_store: MediaStore
+    # The per-key token buckets of /v1 (in-process, or shared through Redis).
+    rate_limiter: RateLimiter
 
     def close(self) -> None:
         self.engine.dispose()
@@ -156,6 +159,12 @@ class Services:
             webhook_secrets=webhook_secrets,
             unit_of_work=unit_of_work,
             media_store=store,
+            rate_limiter=build_rate_limiter(
+                settings.rate_limit_burst,
+                settings.rate_limit_per_second,
+                settings.redis_url,
+                settings.redis_prefix,
+            ),
         )
 
 

@@ -1,5 +1,5 @@
 """Sign-in throttling: a token bucket per email and one per client address, on the same bucket
-code and backends as the API's per-key limits (server/services/rate_limiter.py: in-process, or
+code and backends as the API's per-key limits (server/adapters/rate_limiter.py: in-process, or
 shared through Redis when TRAX_REDIS_URL is set). Every attempt costs a token from both, before
 the password is checked, so guessing is slow for one account from many addresses and for many
 accounts from one address, and a throttled attempt costs no Argon2 work."""
@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
-from server.services.rate_limiter import RateLimiter, build_rate_limiter
+from server.adapters.rate_limiter import RateLimiter, build_rate_limiter
 
 # The address bucket is this many times larger and faster than the email bucket: several
 # people may share one address (an office, a NAT), one email belongs to one person.

@@ -1,0 +1,1 @@
+"""Infrastructure behind the small interfaces services depend on (Redis, ...)."""

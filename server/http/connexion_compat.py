@@ -1,0 +1,207 @@
+"""Everything this server takes from connexion beyond its documented API, in one place.
+
+connexion is pinned exactly (pyproject.toml, requirements.lock) and `require_pinned_connexion()`
+refuses to build the app on any other version: each coupling below was checked against that
+version's source, and an upgrade starts by re-checking them here (tests/test_connexion_compat.py
+fails on each one that moved). The couplings:
+
+1. **The middleware stack.** `create_app` passes connexion a stack of its own, so it restates
+   `ConnexionMiddleware.default_middlewares` with documented swaps (`SWAPPED`: our access
+   policy instead of SecurityMiddleware) and our own middlewares in between. The test compares
+   the two, so a middleware connexion adds or reorders shows up in one failing test.
+2. **The scope keys.** The routing result is read from `scope["extensions"][ROUTING_CONTEXT]`
+   (imported from connexion), and the principal is handed to handlers through
+   `scope["extensions"][HANDLER_CONTEXT]`, the dict connexion's request and ContextMiddleware
+   read the handler's `context` from (connexion spells that key as a literal, not a constant).
+3. **The operation cache.** In connexion 3.3, `FlaskOperation.fn` and `AsyncOperation.fn` are
+   properties: every request makes a new FlaskDecorator / StarletteDecorator, and its wrapper
+   then calls `decorate()`, which builds the parameter decorator (inspecting the handler's
+   signature) and the response decorator, and builds a new URI parser from the operation. None
+   of that depends on the request: the chain depends only on the handler, `pythonic_params` and
+   the jsonifier, and the URI parser only on the operation (both fixed for one operation
+   object). The request itself, and the body, are still read on every call inside the
+   wrappers, exactly as before. `install_caches()` swaps the two properties for ones that build
+   the chain on first use and keep it on the operation object (see spec-first/connexion#2045 on
+   3.x performance).
+4. **The parameter-validator cache.** `ParameterValidator.validate_parameter` deep-copies the
+   parameter's spec and builds a new jsonschema `Draft4Validator` (with its reference
+   registry) for every parameter of every request. The validator is a pure function of the
+   parameter's schema, which the app never changes: it is built once per parameter and reused.
+   Every value is still validated, with the same validator class, format checker and messages.
+5. **The text of validation errors.** connexion's 400 detail is jsonschema's message, a blank
+   line, then a dump of the schema; the message ends in ` - 'path.to.field'` for body errors.
+   `validation_sentence` keeps the first part; `validation_error_path` reads the path (the
+   error envelope uses it to withhold messages that would repeat a write-only field).
+"""
+
+from __future__ import annotations
+
+import functools
+from importlib.metadata import version
+from typing import Any
+
+from connexion.apps.asynchronous import AsyncOperation
+from connexion.apps.flask import FlaskOperation
+from connexion.context import operation as current_operation
+from connexion.context import receive as current_receive
+from connexion.context import scope as current_scope
+from connexion.decorators import FlaskDecorator, StarletteDecorator
+from connexion.middleware.abstract import ROUTING_CONTEXT
+from connexion.middleware.main import ConnexionMiddleware
+from connexion.middleware.security import SecurityMiddleware
+from connexion.utils import is_null, is_nullable
+from connexion.validators import parameter as parameter_validation
+from jsonschema import Draft4Validator, ValidationError
+from starlette.types import Scope
+
+# The exact version every coupling above was checked against (the pin in pyproject.toml).
+CONNEXION_VERSION = "3.3.0"
+# The dict connexion's ConnexionRequest.context and ContextMiddleware read handler arguments
+# from; a literal in connexion's lifecycle.py and middleware/context.py.
+HANDLER_CONTEXT = "connexion_context"
+# connexion's default middleware -> what takes its place in our stack, and why.
+SWAPPED: dict[type, str] = {
+    SecurityMiddleware: "server.http.access.AccessMiddleware",  # scopes per operation, our 401/403
+}
+DEFAULT_MIDDLEWARES: tuple[type, ...] = tuple(ConnexionMiddleware.default_middlewares)
+CACHES = frozenset({"operations", "validators"})
+_MAX_MESSAGE = 300
+_installed: set[str] = set()
+
+
+def _parser_for(decorator: Any):
+    """The URI parser, built from the routed operation once per decorator (= per operation)."""
+    parser = decorator.__dict__.get("_trax_uri_parser")
+    if parser is None:
+        uri_parser_class = decorator.uri_parser_class or current_operation.uri_parser_class
+        parser = uri_parser_class(current_operation.parameters, current_operation.body_definition())
+        decorator.__dict__["_trax_uri_parser"] = parser
+    return parser
+
+
+class _OnceFlaskDecorator(FlaskDecorator):
+    def __call__(self, function):
+        decorated = self.decorate(function)
+
+        @functools.wraps(function)
+        def wrapper(*args, **kwargs):
+            return decorated(self.framework.get_request(uri_parser=_parser_for(self)))
+
+        return wrapper
+
+
+class _OnceStarletteDecorator(StarletteDecorator):
+    def __call__(self, function):
+        decorated = self.decorate(function)
+
+        @functools.wraps(function)
+        async def wrapper(*args, **kwargs):
+            request = self.framework.get_request(
+                uri_parser=_parser_for(self), scope=current_scope, receive=current_receive
+            )
+            return await decorated(request)
+
+        return wrapper
+
+
+def _cached_fn(decorator_class):
+    def fn(self):
+        built = self.__dict__.get("_trax_fn")
+        if built is None:
+            decorator = decorator_class(
+                pythonic_params=self.pythonic_params, jsonifier=self.jsonifier
+            )
+            built = self.__dict__["_trax_fn"] = decorator(self._fn)
+        return built
+
+    return property(fn)
+
+
+# Parameter spec dicts are owned by the app's validators for its whole life; the dict itself is
+# kept next to its validator so a reused id() can never pick up another parameter's validator.
+_validators: dict[int, tuple[dict, Draft4Validator]] = {}
+
+
+def _validator_for(param: dict) -> Draft4Validator:
+    cached = _validators.get(id(param))
+    if cached is None or cached[0] is not param:
+        validator = Draft4Validator(
+            param.get("schema", param), format_checker=parameter_validation.draft4_format_checker
+        )
+        cached = _validators[id(param)] = (param, validator)
+    return cached[1]
+
+
+def _validate_parameter(parameter_type, value, param, param_name=None):
+    """connexion 3.3's `ParameterValidator.validate_parameter`, with the validator reused."""
+    if is_nullable(param) and is_null(value):
+        return None
+    if value is not None:
+        try:
+            _validator_for(param).validate(value)
+        except ValidationError as exception:
+            return str(exception)
+    elif param.get("required"):
+        return f"Missing {parameter_type} parameter '{param['name']}'"
+    return None
+
+
+class UnsupportedConnexion(RuntimeError):
+    pass
+
+
+def require_pinned_connexion() -> None:
+    """Refuses to start on a connexion this module was not checked against."""
+    installed = version("connexion")
+    if installed != CONNEXION_VERSION:
+        raise UnsupportedConnexion(
+            f"connexion {installed} is installed, but this server is written against "
+            f"{CONNEXION_VERSION}: re-check each coupling in server/http/connexion_compat.py, "
+            "then raise CONNEXION_VERSION and the pin together"
+        )
+
+
+def routed_operation_id(scope: Scope) -> str | None:
+    """The operationId connexion's RoutingMiddleware matched, or None (unrouted)."""
+    routing = scope.get("extensions", {}).get(ROUTING_CONTEXT, {})
+    operation_id = routing.get("operation_id")
+    return operation_id if isinstance(operation_id, str) else None
+
+
+def handler_context(scope: Scope) -> dict[str, Any]:
+    """The dict whose entries connexion passes to handlers that declare them as arguments."""
+    context: dict[str, Any] = scope.setdefault("extensions", {}).setdefault(HANDLER_CONTEXT, {})
+    return context
+
+
+def validation_sentence(detail: str | None) -> str:
+    """connexion's messages carry a dump of the JSON schema after a blank line: keep the
+    sentence, drop the dump (and bound its length)."""
+    text = (detail or "The request is invalid.").split("\n\n", 1)[0].strip()
+    return text if len(text) <= _MAX_MESSAGE else text[: _MAX_MESSAGE - 1] + "…"
+
+
+def validation_error_path(detail: str) -> list[str]:
+    """The steps of the body path a validation message names (`... - 'a.0.b'`), or []."""
+    _, separator, path = detail.split("\n\n", 1)[0].rpartition(" - '")
+    return path.removesuffix("'").split(".") if separator else []
+
+
+def install_caches(caches: frozenset[str] | set[str] = CACHES) -> set[str]:
+    """Idempotent; returns the caches in place. A cache once installed stays for the process
+    (the benchmark measures an app without one in a process of its own)."""
+    require_pinned_connexion()
+    unknown = set(caches) - CACHES
+    if unknown:
+        raise ValueError(f"unknown connexion caches {sorted(unknown)}; known: {sorted(CACHES)}")
+    operations, validators = "operations" in caches, "validators" in caches
+    if operations and "operations" not in _installed:
+        FlaskOperation.fn = _cached_fn(_OnceFlaskDecorator)
+        AsyncOperation.fn = _cached_fn(_OnceStarletteDecorator)
+        _installed.add("operations")
+    if validators and "validators" not in _installed:
+        parameter_validation.ParameterValidator.validate_parameter = staticmethod(
+            _validate_parameter
+        )
+        _installed.add("validators")
+    return set(_installed)

@@ -1,0 +1,134 @@
+"""Each coupling of server/http/connexion_compat.py, checked against the installed connexion:
+an upgrade shows what moved here, one failing test per coupling. Also: the per-request work
+connexion would redo is done once, and validation still refuses what it refused before."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from functools import partial
+from pathlib import Path
+
+import pytest
+from connexion.apps.asynchronous import AsyncOperation
+from connexion.apps.flask import FlaskOperation
+from connexion.lifecycle import ConnexionRequest
+from connexion.middleware.abstract import ROUTING_CONTEXT
+
+from server.app import create_app
+from server.http import connexion_compat
+from server.http.connexion_compat import CONNEXION_VERSION, DEFAULT_MIDDLEWARES, SWAPPED
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_guard_names_the_pinned_version():
+    pin = "connexion[flask,swagger-ui,uvicorn]==" + CONNEXION_VERSION
+    dependencies = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert pin in dependencies["dependencies"]
+    assert f"connexion=={CONNEXION_VERSION}\n" in (ROOT / "requirements.lock").read_text()
+    connexion_compat.require_pinned_connexion()
+
+
+def test_another_connexion_version_refuses_to_start(monkeypatch, settings, services):
+    monkeypatch.setattr(connexion_compat, "version", lambda _name: "3.4.0")
+    with pytest.raises(connexion_compat.UnsupportedConnexion, match="3.4.0 is installed"):
+        create_app(settings, services)
+
+
+def _middleware_class(entry) -> type:
+    return entry.func if isinstance(entry, partial) else entry
+
+
+def test_our_stack_is_connexions_default_with_the_documented_swaps(app):
+    ours = [_middleware_class(entry) for entry in app.middleware.middlewares]
+    swapped_in = {name: original for original, name in SWAPPED.items()}
+    restated = []
+    for middleware in ours:
+        name = f"{middleware.__module__}.{middleware.__qualname__}"
+        if name in swapped_in:
+            restated.append(swapped_in[name])
+        elif middleware.__module__.startswith("connexion."):
+            restated.append(middleware)
+    assert restated == list(DEFAULT_MIDDLEWARES)
+
+
+def test_the_scope_keys_are_connexions():
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": [], "query_string": b""}
+    scope["extensions"] = {ROUTING_CONTEXT: {"operation_id": "list_studios"}}
+    assert connexion_compat.routed_operation_id(scope) == "list_studios"
+    connexion_compat.handler_context(scope)["principal"] = "p"
+    # connexion's request hands handlers the very dict we fill in.
+    assert ConnexionRequest(scope).context is scope["extensions"][connexion_compat.HANDLER_CONTEXT]
+
+
+def test_validation_messages_are_read_as_connexion_writes_them(api):
+    response = api.post("/v1/studios", json={"name": "x", "unknown": 1})
+    assert response.status_code == 400
+    message = response.json()["error"]["message"]
+    assert "\n" not in message and re.search(r"unknown", message)
+    detail = "5 is not of type 'string'\n\nFailed validating 'type' in schema - 'a.0.b'"
+    assert connexion_compat.validation_error_path(detail) == []
+    assert connexion_compat.validation_error_path("5 is not of type 'string' - 'a.0.b'") == [
+        "a",
+        "0",
+        "b",
+    ]
+    assert connexion_compat.validation_sentence(detail) == "5 is not of type 'string'"
+
+
+def test_both_caches_are_in_place(app):
+    assert connexion_compat.install_caches() == {"operations", "validators"}
+    # Our properties, not connexion's own (which build the chain per request).
+    assert FlaskOperation.__dict__["fn"].fget.__qualname__.startswith("_cached_fn")
+    assert AsyncOperation.__dict__["fn"].fget.__qualname__.startswith("_cached_fn")
+
+
+def test_an_unknown_cache_is_refused():
+    with pytest.raises(ValueError, match="unknown connexion caches"):
+        connexion_compat.install_caches(frozenset({"operation"}))
+
+
+def test_the_decorator_chain_is_built_once_per_operation(app, api):
+    for _ in range(3):
+        assert api.get("/v1/studios").status_code == 200
+    listed = [op for op in _operations(app) if op.operation_id == "list_studios"]
+    assert len(listed) == 1
+    built = listed[0].__dict__["_trax_fn"]
+    assert listed[0].fn is built
+    assert api.get("/v1/studios").status_code == 200
+    assert listed[0].fn is built
+
+
+def _operations(app) -> list:
+    """The connexion operation objects the framework under the app dispatches to."""
+    if hasattr(app, "app"):  # FlaskApp: Flask view functions
+        views = app.app.view_functions.values()
+    else:  # AsyncApp: the operations of its APIs, by operationId
+        views = [
+            operation
+            for apis in app._middleware_app.apis.values()
+            for api in apis
+            for operation in api.operations.values()
+        ]
+    return [view for view in views if isinstance(view, FlaskOperation | AsyncOperation)]
+
+
+def test_a_parameter_validator_is_reused_and_still_validates():
+    param = {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1}}
+    assert connexion_compat._validate_parameter("query", 5, param) is None
+    first = connexion_compat._validator_for(param)
+    error = connexion_compat._validate_parameter("query", 0, param)
+    assert error is not None and "minimum" in error
+    assert connexion_compat._validator_for(param) is first
+    required = {"name": "q", "in": "query", "required": True, "schema": {"type": "string"}}
+    assert connexion_compat._validate_parameter("query", None, required) == (
+        "Missing query parameter 'q'"
+    )
+
+
+def test_invalid_parameters_are_still_refused(api):
+    for query in ("limit=0", "limit=abc", "limit=1.5", "unknown=1"):
+        response = api.get(f"/v1/studios?{query}")
+        assert response.status_code == 400, query
+        assert response.json()["error"]["code"] == "invalid_request"
