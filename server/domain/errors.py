@@ -2,10 +2,39 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
+
+
+class ErrorCode(StrEnum):
+    """Every `code` the envelope can carry: the spec's `ErrorDetail.code` enum, exactly
+    (tests/unit/test_vocabulary.py)."""
+
+    INVALID_REQUEST = "invalid_request"
+    INVALID_KEY = "invalid_key"
+    INSUFFICIENT_SCOPE = "insufficient_scope"
+    NOT_FOUND = "not_found"
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    PAYLOAD_TOO_LARGE = "payload_too_large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type"
+    RATE_LIMITED = "rate_limited"
+    WRITE_DISABLED = "write_disabled"
+    INTERNAL_ERROR = "internal_error"
+    SERVICE_UNAVAILABLE = "service_unavailable"
+    REQUEST_TIMEOUT = "request_timeout"
+    NO_ENABLED_DESTINATION = "no_enabled_destination"
+    DESTINATION_MISSING_STREAM_KEY = "destination_missing_stream_key"
+    STREAM_BUSY = "stream_busy"
+    LIMIT_REACHED = "limit_reached"
+    WEBHOOK_DISABLED = "webhook_disabled"
+    UPLOAD_URL_INVALID = "upload_url_invalid"
+    UPLOAD_URL_EXPIRED = "upload_url_expired"
+    UPLOAD_NOT_PENDING = "upload_not_pending"
+    UPLOAD_IN_PROGRESS = "upload_in_progress"
+
 
 class ApiError(Exception):
     status = 500
-    code = "internal_error"
+    code: ErrorCode = ErrorCode.INTERNAL_ERROR
 
     def __init__(self, message: str, *, headers: dict[str, str] | None = None, **extra: str):
         super().__init__(message)
@@ -15,18 +44,18 @@ class ApiError(Exception):
 
 
 class InvalidRequest(ApiError):
-    status, code = 400, "invalid_request"
+    status, code = 400, ErrorCode.INVALID_REQUEST
 
 
 class InvalidKey(ApiError):
-    status, code = 401, "invalid_key"
+    status, code = 401, ErrorCode.INVALID_KEY
 
     def __init__(self, message: str = "The API key is missing, unknown, revoked or expired."):
         super().__init__(message)
 
 
 class InsufficientScope(ApiError):
-    status, code = 403, "insufficient_scope"
+    status, code = 403, ErrorCode.INSUFFICIENT_SCOPE
 
     def __init__(self, required_scope: str):
         super().__init__(
@@ -35,21 +64,21 @@ class InsufficientScope(ApiError):
 
 
 class NotFound(ApiError):
-    status, code = 404, "not_found"
+    status, code = 404, ErrorCode.NOT_FOUND
 
 
 class MethodNotAllowed(ApiError):
-    status, code = 405, "method_not_allowed"
+    status, code = 405, ErrorCode.METHOD_NOT_ALLOWED
 
 
 class UploadNotPending(ApiError):
-    status, code = 409, "upload_not_pending"
+    status, code = 409, ErrorCode.UPLOAD_NOT_PENDING
 
 
 class UploadUrlInvalid(ApiError):
     """An upload URL of the embedded media store that this server did not sign as presented."""
 
-    status, code = 403, "upload_url_invalid"
+    status, code = 403, ErrorCode.UPLOAD_URL_INVALID
 
     def __init__(self):
         super().__init__(
@@ -59,22 +88,22 @@ class UploadUrlInvalid(ApiError):
 
 
 class UploadUrlExpired(ApiError):
-    status, code = 403, "upload_url_expired"
+    status, code = 403, ErrorCode.UPLOAD_URL_EXPIRED
 
     def __init__(self):
         super().__init__("The upload URL has expired; start a new upload with create_media.")
 
 
 class PayloadTooLarge(ApiError):
-    status, code = 413, "payload_too_large"
+    status, code = 413, ErrorCode.PAYLOAD_TOO_LARGE
 
 
 class UnsupportedMediaType(ApiError):
-    status, code = 415, "unsupported_media_type"
+    status, code = 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE
 
 
 class WriteDisabled(ApiError):
-    status, code = 503, "write_disabled"
+    status, code = 503, ErrorCode.WRITE_DISABLED
 
     def __init__(self):
         super().__init__(
@@ -83,11 +112,11 @@ class WriteDisabled(ApiError):
 
 
 class ServiceUnavailable(ApiError):
-    status, code = 503, "service_unavailable"
+    status, code = 503, ErrorCode.SERVICE_UNAVAILABLE
 
 
 class InternalError(ApiError):
-    status, code = 500, "internal_error"
+    status, code = 500, ErrorCode.INTERNAL_ERROR
 
     def __init__(self):
         super().__init__("Something went wrong on our side. Quote the request id to support.")
@@ -98,13 +127,13 @@ class Conflict(ApiError):
 
     status = 409
 
-    def __init__(self, code: str, message: str):
+    def __init__(self, code: ErrorCode, message: str):
         super().__init__(message)
         self.code = code
 
 
 class RateLimited(ApiError):
-    status, code = 429, "rate_limited"
+    status, code = 429, ErrorCode.RATE_LIMITED
 
     def __init__(self, retry_after_seconds: int):
         super().__init__(
@@ -114,7 +143,7 @@ class RateLimited(ApiError):
 
 
 class RequestTimeout(ApiError):
-    status, code = 408, "request_timeout"
+    status, code = 408, ErrorCode.REQUEST_TIMEOUT
 
 
 class DatabaseUnavailable(ServiceUnavailable):

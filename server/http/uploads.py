@@ -29,6 +29,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.domain.errors import (
     Conflict,
+    ErrorCode,
     InvalidRequest,
     MethodNotAllowed,
     NotFound,
@@ -95,7 +96,7 @@ class MediaUploadMiddleware:
                 await self._receive_into_store(grant, receive)
         except UploadInProgress:
             raise Conflict(
-                "upload_in_progress",
+                ErrorCode.UPLOAD_IN_PROGRESS,
                 "Another upload of this asset is in flight; wait for it to finish.",
             ) from None
         except _ClientGone:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from urllib.parse import urlsplit
 
-from server.domain.errors import Conflict, InvalidRequest, NotFound
+from server.domain.errors import Conflict, ErrorCode, InvalidRequest, NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
 from server.services.event_objects import render
@@ -175,7 +175,7 @@ class WebhookService:
             endpoint = _require(uow, account_id, webhook_id)
             if not endpoint.enabled:
                 raise Conflict(
-                    "webhook_disabled", "The webhook is disabled; enable it to send a test event."
+                    ErrorCode.WEBHOOK_DISABLED, "The webhook is disabled; enable it to send a test event."
                 )
             uow.events.queue("webhook.test", ("webhook", endpoint.id), only_endpoint_id=endpoint.id)
             (event,) = uow.events.write_queued(render)

@@ -20,9 +20,10 @@ class ErrorDetail:
             `invalid_key`, `insufficient_scope`, `not_found`, `method_not_allowed`,
             `payload_too_large`, `unsupported_media_type`, `rate_limited`, `write_disabled`,
             `internal_error`, `service_unavailable`, `request_timeout`, `no_enabled_destination`,
-            `destination_missing_stream_key`, `stream_busy`, `limit_reached`; and, from the
-            upload URLs of the embedded media store, `upload_url_invalid`,
-            `upload_url_expired`, `upload_not_pending`.
+            `destination_missing_stream_key`, `stream_busy`, `limit_reached`,
+            `webhook_disabled`; and, from the upload URLs of the embedded media store,
+            `upload_url_invalid`, `upload_url_expired`, `upload_not_pending`,
+            `upload_in_progress`.
              Example: not_found.
         message (str): Human-readable explanation. May change; do not parse it. Example: No such studio..
         request_id (str): Equal to the response's `X-Request-Id` header. Example: req_5f0c6a1e9b2d4c7f8a3e1d0b9c8a7f6e.
