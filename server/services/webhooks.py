@@ -175,7 +175,8 @@ class WebhookService:
             endpoint = _require(uow, account_id, webhook_id)
             if not endpoint.enabled:
                 raise Conflict(
-                    ErrorCode.WEBHOOK_DISABLED, "The webhook is disabled; enable it to send a test event."
+                    ErrorCode.WEBHOOK_DISABLED,
+                    "The webhook is disabled; enable it to send a test event.",
                 )
             uow.events.queue("webhook.test", ("webhook", endpoint.id), only_endpoint_id=endpoint.id)
             (event,) = uow.events.write_queued(render)
