@@ -62,9 +62,12 @@ client: setup
 	$(BIN)/python -m pip install --quiet --force-reinstall --no-deps ./generated_client
 	@rm -rf generated_client/build generated_client/*.egg-info
 
+# ruff (style), mypy --strict on server/ and import-linter's layer contracts (pyproject.toml).
 lint: setup
 	$(BIN)/ruff check server tests spec_tests tools bench
 	$(BIN)/ruff format --check server tests spec_tests tools bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Node tooling for the contract, pinned in package.json + package-lock.json (needs Node 20+, npm).
 NODE_BIN := node_modules/.bin

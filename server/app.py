@@ -59,7 +59,7 @@ from server.web.mount import WebPagesMiddleware
 class HandlerResolver(Resolver):
     """Maps each operationId to the method of the same name on one of the handler objects."""
 
-    def __init__(self, handler_objects: list[Any]):
+    def __init__(self, handler_objects: list[Any]) -> None:
         self._handlers: dict[str, Any] = {}
         for handler_object in handler_objects:
             for name in dir(handler_object):

@@ -128,7 +128,7 @@ def accounts_create(name: str, owner_email: str | None, as_json: bool) -> None:
     try:
         with _services() as services:
             account = services.accounts.create(name, owner_email=owner_email)
-            owner = services.users.owner_of(account.id)
+            owner = _owner(services, account.id)
     except ValueError as exc:
         _fail(as_json, str(exc))
     _emit(
@@ -426,7 +426,7 @@ def _demo_setup(services: Services, as_json: bool) -> None:
             f"printed when they were created.\n"
             f"Make another key on {KEYS_SCREEN_URL} or with: trax keys create --account "
             f"{existing.id} --name demo --scope all\n"
-            f"New password: trax users set-password {services.users.owner_of(existing.id).id}",
+            f"New password: trax users set-password {_owner(services, existing.id).id}",
         )
         return
     account = services.accounts.create(DEMO_ACCOUNT_NAME)
@@ -442,15 +442,29 @@ def _demo_setup(services: Services, as_json: bool) -> None:
     )
 
 
+def _owner(services: Services, account_id: str) -> User:
+    owner = services.users.owner_of(account_id)
+    if owner is None:
+        raise click.ClickException(f"account {account_id} has no owner")
+    return owner
+
+
+def _user(services: Services, user_id: str) -> User:
+    user = services.users.get(user_id)
+    if user is None:
+        raise click.ClickException(f"no user {user_id}")
+    return user
+
+
 def _demo_user(services: Services, account_id: str) -> tuple[dict[str, Any], str]:
     """Makes the demo account's owner the demo user the first time (email and a generated
     password); nothing once it has a password."""
-    owner = services.users.owner_of(account_id)
+    owner = _owner(services, account_id)
     if owner.password_hash is not None:
         return {}, ""
     if owner.email is None:
         services.users.set_email(owner.id, DEMO_USER_EMAIL)
-    owner = services.users.get(owner.id)
+    owner = _user(services, owner.id)
     password = generate_password()
     services.users.set_password(owner.id, password)
     payload = {"email": owner.email, "password": password, "keysUrl": KEYS_SCREEN_URL}

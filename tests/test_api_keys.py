@@ -5,11 +5,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import inspect, select, text
 
+from server.domain.clock import utcnow
 from server.domain.errors import InvalidKey
 from server.services.api_keys import ApiKeyService
 from server.services.unit_of_work import UnitOfWork
 from server.storage.database import make_session_factory
-from server.storage.models import ApiKey, utcnow
+from server.storage.models import ApiKey
 from tests.support.client import ApiClient
 
 

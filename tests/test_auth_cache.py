@@ -11,12 +11,13 @@ from functools import partial
 import pytest
 
 from server.app import create_app
+from server.domain.clock import utcnow
 from server.domain.errors import InvalidKey
 from server.services import api_keys as api_keys_module
 from server.services.api_keys import ApiKeyService, AuthCache
 from server.services.unit_of_work import UnitOfWork
 from server.storage.database import make_session_factory
-from server.storage.models import ApiKey, utcnow
+from server.storage.models import ApiKey
 from tests.support.client import ApiClient
 
 TTL = 5.0

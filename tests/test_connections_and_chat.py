@@ -5,8 +5,8 @@ from datetime import timedelta
 import pytest
 
 from server.chat.adapters import TransientDeliveryError
+from server.domain.clock import utcnow
 from server.handlers.shaping import timestamp
-from server.storage.models import utcnow
 from tests.helpers import create_destination, create_studio
 from tests.support.client import ApiClient
 

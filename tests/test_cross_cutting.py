@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from server.storage.models import utcnow
+from server.domain.clock import utcnow
 from tests.support.client import ApiClient
 
 JSON = {"Content-Type": "application/json"}

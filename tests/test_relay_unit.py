@@ -9,10 +9,10 @@ from datetime import timedelta
 
 import pytest
 
+from server.domain.clock import utcnow
 from server.domain.errors import InvalidRequest
 from server.services.container import Services
 from server.services.outbound import OutboundGuard, parse_networks
-from server.storage.models import utcnow
 from server.streaming.ffmpeg import ProgressReader, classify_failure
 from server.streaming.relay import RelayConfig, RelayWorker, backoff_seconds
 from tests.helpers import create_destination, create_studio

@@ -16,17 +16,17 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
+from server.domain.clock import wall_clock_us
 from server.domain.token_bucket import BucketPolicy, Decision, take
+
+if TYPE_CHECKING:
+    import redis
 
 logger = logging.getLogger("trax.rate_limit")
 
 Clock = Callable[[], int]
-
-
-def wall_clock_us() -> int:
-    return time.time_ns() // 1000
 
 
 class RateLimiter(Protocol):
@@ -41,7 +41,7 @@ class LocalRateLimiter:
 
     _SWEEP_EVERY = 1024
 
-    def __init__(self, policy: BucketPolicy, clock: Clock = wall_clock_us):
+    def __init__(self, policy: BucketPolicy, clock: Clock = wall_clock_us) -> None:
         self.policy = policy
         self._clock = clock
         self._tats: dict[str, int] = {}
@@ -87,7 +87,13 @@ return {1, remaining, 0, new_tat - now}
 
 
 class RedisRateLimiter:
-    def __init__(self, client, policy: BucketPolicy, prefix: str = "trax:", clock=None):
+    def __init__(
+        self,
+        client: redis.Redis,
+        policy: BucketPolicy,
+        prefix: str = "trax:",
+        clock: Clock | None = None,
+    ) -> None:
         self.policy = policy
         self._client = client
         self._prefix = f"{prefix}ratelimit:"
@@ -113,7 +119,7 @@ class FailoverRateLimiter:
         errors: tuple[type[BaseException], ...],
         probe_interval_s: float = 5.0,
         monotonic: Callable[[], float] = time.monotonic,
-    ):
+    ) -> None:
         self.policy = primary.policy
         self.primary, self.fallback = primary, fallback
         self._errors = errors

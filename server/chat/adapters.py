@@ -15,8 +15,10 @@ from typing import Protocol
 
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
-from server.storage.models import RecordedChatDelivery, utcnow
+from server.domain.clock import utcnow
+from server.storage.models import RecordedChatDelivery
 
 
 @dataclass(frozen=True)
@@ -32,7 +34,7 @@ class TransientDeliveryError(Exception):
 
 
 class PermanentDeliveryError(Exception):
-    def __init__(self, reason: str):
+    def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
 
@@ -46,7 +48,7 @@ class LocalRecordingAdapter:
     `recorded_chat_deliveries`, once per delivery id, so the outbox can be exercised and
     inspected end to end without platform credentials."""
 
-    def __init__(self, engine: Engine):
+    def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
     def send(self, delivery: OutboundDelivery) -> None:
@@ -67,9 +69,6 @@ class LocalRecordingAdapter:
             pass  # already delivered: a retry must not post twice
 
     def recorded(self) -> list[RecordedChatDelivery]:
-        with self._engine.connect() as connection:
-            return list(
-                connection.execute(
-                    select(RecordedChatDelivery).order_by(RecordedChatDelivery.outbox_id)
-                )
-            )
+        with Session(self._engine) as session:
+            query = select(RecordedChatDelivery).order_by(RecordedChatDelivery.outbox_id)
+            return list(session.scalars(query))

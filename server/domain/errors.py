@@ -36,7 +36,9 @@ class ApiError(Exception):
     status = 500
     code: ErrorCode = ErrorCode.INTERNAL_ERROR
 
-    def __init__(self, message: str, *, headers: dict[str, str] | None = None, **extra: str):
+    def __init__(
+        self, message: str, *, headers: dict[str, str] | None = None, **extra: str
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.headers = headers or {}
@@ -50,14 +52,16 @@ class InvalidRequest(ApiError):
 class InvalidKey(ApiError):
     status, code = 401, ErrorCode.INVALID_KEY
 
-    def __init__(self, message: str = "The API key is missing, unknown, revoked or expired."):
+    def __init__(
+        self, message: str = "The API key is missing, unknown, revoked or expired."
+    ) -> None:
         super().__init__(message)
 
 
 class InsufficientScope(ApiError):
     status, code = 403, ErrorCode.INSUFFICIENT_SCOPE
 
-    def __init__(self, required_scope: str):
+    def __init__(self, required_scope: str) -> None:
         super().__init__(
             f"This key lacks the '{required_scope}' scope.", requiredScope=required_scope
         )
@@ -80,7 +84,7 @@ class UploadUrlInvalid(ApiError):
 
     status, code = 403, ErrorCode.UPLOAD_URL_INVALID
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             "The upload URL is invalid: it was altered or was not issued by this server. "
             "Use the URL create_media returned, unchanged."
@@ -90,7 +94,7 @@ class UploadUrlInvalid(ApiError):
 class UploadUrlExpired(ApiError):
     status, code = 403, ErrorCode.UPLOAD_URL_EXPIRED
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("The upload URL has expired; start a new upload with create_media.")
 
 
@@ -105,7 +109,7 @@ class UnsupportedMediaType(ApiError):
 class WriteDisabled(ApiError):
     status, code = 503, ErrorCode.WRITE_DISABLED
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             "Write operations are disabled on this deployment (PUBLIC_API_WRITE_ENABLED is off)."
         )
@@ -118,7 +122,7 @@ class ServiceUnavailable(ApiError):
 class InternalError(ApiError):
     status, code = 500, ErrorCode.INTERNAL_ERROR
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("Something went wrong on our side. Quote the request id to support.")
 
 
@@ -127,7 +131,7 @@ class Conflict(ApiError):
 
     status = 409
 
-    def __init__(self, code: ErrorCode, message: str):
+    def __init__(self, code: ErrorCode, message: str) -> None:
         super().__init__(message)
         self.code = code
 
@@ -135,7 +139,7 @@ class Conflict(ApiError):
 class RateLimited(ApiError):
     status, code = 429, ErrorCode.RATE_LIMITED
 
-    def __init__(self, retry_after_seconds: int):
+    def __init__(self, retry_after_seconds: int) -> None:
         super().__init__(
             f"Too many requests for this key; retry after {retry_after_seconds} seconds.",
             headers={"Retry-After": str(retry_after_seconds)},
@@ -150,7 +154,7 @@ class DatabaseUnavailable(ServiceUnavailable):
     """The database could not be reached or the connection was lost: nothing was changed
     unless the request was answered with success."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(
             "The service is temporarily unavailable; retry in a moment.",
             headers={"Retry-After": "1"},

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -57,7 +58,7 @@ def page_request(limit: int | None, cursor: str | None, id_prefix: str) -> PageR
     return PageRequest(limit=min(limit, MAX_LIMIT), after_id=after)
 
 
-def page_from_rows(rows: list[T], request: PageRequest, id_of) -> Page[T]:
+def page_from_rows(rows: list[T], request: PageRequest, id_of: Callable[[T], str]) -> Page[T]:
     """`rows` were fetched with limit + 1: the extra row only says that another page exists."""
     if len(rows) > request.limit:
         rows = rows[: request.limit]

@@ -6,7 +6,7 @@ from typing import Any
 from server.domain.errors import InvalidRequest
 from server.domain.pagination import page_request
 from server.domain.principal import Principal
-from server.handlers.shaping import page_body, timestamp
+from server.handlers.shaping import Response, page_body, timestamp
 from server.services.chat import MESSAGE_ID_PREFIX, PENDING, ChatService, MessageView
 
 # The outbox's "pending" is what the contract calls "accepted": queued and retried until sent.
@@ -51,7 +51,7 @@ def parse_since(since: str | None) -> datetime | None:
 
 
 class ChatHandlers:
-    def __init__(self, chat: ChatService):
+    def __init__(self, chat: ChatService) -> None:
         self._chat = chat
 
     def list_chat_messages(
@@ -61,11 +61,13 @@ class ChatHandlers:
         limit: int | None = None,
         cursor: str = "",
         since: str | None = None,
-    ):
+    ) -> Response:
         request = page_request(limit, cursor, MESSAGE_ID_PREFIX)
         page = self._chat.list(principal.account_id, studio_id, request, parse_since(since))
         return page_body(page, present_message), 200
 
-    def send_chat_message(self, principal: Principal, studio_id: str, body: dict[str, Any]):
+    def send_chat_message(
+        self, principal: Principal, studio_id: str, body: dict[str, Any]
+    ) -> Response:
         view = self._chat.send(principal.account_id, studio_id, body["text"])
         return present_message(view), 201

@@ -4,9 +4,9 @@ from typing import Any
 
 from server.domain.pagination import page_request
 from server.domain.principal import Principal
-from server.handlers.shaping import page_body, timestamp
+from server.handlers.shaping import Response, page_body, timestamp
 from server.services.connections import CONNECTION_ID_PREFIX, ConnectionService
-from server.storage.models import Connection
+from server.services.rows import Connection
 
 
 def present_connection(connection: Connection) -> dict[str, Any]:
@@ -20,14 +20,16 @@ def present_connection(connection: Connection) -> dict[str, Any]:
 
 
 class ConnectionHandlers:
-    def __init__(self, connections: ConnectionService):
+    def __init__(self, connections: ConnectionService) -> None:
         self._connections = connections
 
-    def list_connections(self, principal: Principal, limit: int | None = None, cursor: str = ""):
+    def list_connections(
+        self, principal: Principal, limit: int | None = None, cursor: str = ""
+    ) -> Response:
         request = page_request(limit, cursor, CONNECTION_ID_PREFIX)
         page = self._connections.list(principal.account_id, request)
         return page_body(page, present_connection), 200
 
-    def delete_connection(self, principal: Principal, connection_id: str):
+    def delete_connection(self, principal: Principal, connection_id: str) -> Response:
         self._connections.unlink(principal.account_id, connection_id)
         return None, 204

@@ -4,9 +4,9 @@ from typing import Any
 
 from server.domain.pagination import page_request
 from server.domain.principal import Principal
-from server.handlers.shaping import page_body, timestamp
+from server.handlers.shaping import Response, page_body, timestamp
 from server.services.destinations import DESTINATION_ID_PREFIX, DestinationService
-from server.storage.models import Destination
+from server.services.rows import Destination
 
 
 def present_destination(destination: Destination) -> dict[str, Any]:
@@ -31,17 +31,19 @@ _CLEARABLE = {"streamKey": "stream_key", "connectionId": "connection_id"}
 
 
 class DestinationHandlers:
-    def __init__(self, destinations: DestinationService):
+    def __init__(self, destinations: DestinationService) -> None:
         self._destinations = destinations
 
     def list_destinations(
         self, principal: Principal, studio_id: str, limit: int | None = None, cursor: str = ""
-    ):
+    ) -> Response:
         request = page_request(limit, cursor, DESTINATION_ID_PREFIX)
         page = self._destinations.list(principal.account_id, studio_id, request)
         return page_body(page, present_destination), 200
 
-    def create_destination(self, principal: Principal, studio_id: str, body: dict[str, Any]):
+    def create_destination(
+        self, principal: Principal, studio_id: str, body: dict[str, Any]
+    ) -> Response:
         destination = self._destinations.create(
             principal.account_id,
             studio_id,
@@ -55,13 +57,15 @@ class DestinationHandlers:
         location = f"/v1/studios/{studio_id}/destinations/{destination.id}"
         return present_destination(destination), 201, {"Location": location}
 
-    def get_destination(self, principal: Principal, studio_id: str, destination_id: str):
+    def get_destination(
+        self, principal: Principal, studio_id: str, destination_id: str
+    ) -> Response:
         destination = self._destinations.get(principal.account_id, studio_id, destination_id)
         return present_destination(destination), 200
 
     def update_destination(
         self, principal: Principal, studio_id: str, destination_id: str, body: dict[str, Any]
-    ):
+    ) -> Response:
         clearable = {arg: body[field] for field, arg in _CLEARABLE.items() if field in body}
         destination = self._destinations.update(
             principal.account_id,
@@ -74,6 +78,8 @@ class DestinationHandlers:
         )
         return present_destination(destination), 200
 
-    def delete_destination(self, principal: Principal, studio_id: str, destination_id: str):
+    def delete_destination(
+        self, principal: Principal, studio_id: str, destination_id: str
+    ) -> Response:
         self._destinations.delete(principal.account_id, studio_id, destination_id)
         return None, 204

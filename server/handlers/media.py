@@ -4,10 +4,9 @@ from typing import Any
 
 from server.domain.pagination import page_request
 from server.domain.principal import Principal
-from server.handlers.shaping import page_body, timestamp
+from server.handlers.shaping import Response, page_body, timestamp
 from server.services.media import MEDIA_ID_PREFIX, MediaService
-from server.storage.media_store import PresignedUpload
-from server.storage.models import MediaAsset
+from server.services.rows import MediaAsset, PresignedUpload
 
 
 def present_media(asset: MediaAsset) -> dict[str, Any]:
@@ -35,15 +34,17 @@ def present_upload(upload: PresignedUpload) -> dict[str, Any]:
 
 
 class MediaHandlers:
-    def __init__(self, media: MediaService):
+    def __init__(self, media: MediaService) -> None:
         self._media = media
 
-    def list_media(self, principal: Principal, limit: int | None = None, cursor: str = ""):
+    def list_media(
+        self, principal: Principal, limit: int | None = None, cursor: str = ""
+    ) -> Response:
         request = page_request(limit, cursor, MEDIA_ID_PREFIX)
         page = self._media.list(principal.account_id, request)
         return page_body(page, present_media), 200
 
-    def create_media(self, principal: Principal, body: dict[str, Any], origin: str):
+    def create_media(self, principal: Principal, body: dict[str, Any], origin: str) -> Response:
         asset, upload = self._media.create(
             principal.account_id,
             filename=body["filename"],
@@ -54,5 +55,5 @@ class MediaHandlers:
         created = {**present_media(asset), "upload": present_upload(upload)}
         return created, 201, {"Location": f"/v1/media/{asset.id}"}
 
-    def get_media(self, principal: Principal, media_id: str):
+    def get_media(self, principal: Principal, media_id: str) -> Response:
         return present_media(self._media.get(principal.account_id, media_id)), 200

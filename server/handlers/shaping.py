@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
+from server.domain.clock import timestamp
 from server.domain.pagination import Page
 
+__all__ = ["Response", "page_body", "timestamp"]
+
 T = TypeVar("T")
-
-
-def timestamp(value: datetime) -> str:
-    """RFC 3339, UTC, millisecond precision: 2026-11-20T18:04:05.123Z."""
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+# What a handler returns to connexion: (body, status) or (body, status, headers).
+Response = tuple[Any, int] | tuple[Any, int, dict[str, str]]
 
 
 def page_body(page: Page[T], present: Callable[[T], dict[str, Any]]) -> dict[str, Any]:

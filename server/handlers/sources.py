@@ -4,13 +4,13 @@ from typing import Any
 
 from server.domain.pagination import page_request
 from server.domain.principal import Principal
-from server.handlers.shaping import page_body, timestamp
+from server.handlers.shaping import Response, page_body, timestamp
+from server.services.rows import Source
 from server.services.sources import SOURCE_ID_PREFIX, SourceService
-from server.storage.models import Source
 
 
 class SourceHandlers:
-    def __init__(self, sources: SourceService):
+    def __init__(self, sources: SourceService) -> None:
         self._sources = sources
 
     def _present(self, source: Source) -> dict[str, Any]:
@@ -38,12 +38,12 @@ class SourceHandlers:
 
     def list_sources(
         self, principal: Principal, studio_id: str, limit: int | None = None, cursor: str = ""
-    ):
+    ) -> Response:
         request = page_request(limit, cursor, SOURCE_ID_PREFIX)
         page = self._sources.list(principal.account_id, studio_id, request)
         return page_body(page, self._present), 200
 
-    def create_source(self, principal: Principal, studio_id: str, body: dict[str, Any]):
+    def create_source(self, principal: Principal, studio_id: str, body: dict[str, Any]) -> Response:
         source = self._sources.create(
             principal.account_id,
             studio_id,
@@ -55,12 +55,12 @@ class SourceHandlers:
         location = f"/v1/studios/{studio_id}/sources/{source.id}"
         return self._present(source), 201, {"Location": location}
 
-    def get_source(self, principal: Principal, studio_id: str, source_id: str):
+    def get_source(self, principal: Principal, studio_id: str, source_id: str) -> Response:
         return self._present(self._sources.get(principal.account_id, studio_id, source_id)), 200
 
     def update_source(
         self, principal: Principal, studio_id: str, source_id: str, body: dict[str, Any]
-    ):
+    ) -> Response:
         source = self._sources.update(
             principal.account_id,
             studio_id,
@@ -70,6 +70,6 @@ class SourceHandlers:
         )
         return self._present(source), 200
 
-    def delete_source(self, principal: Principal, studio_id: str, source_id: str):
+    def delete_source(self, principal: Principal, studio_id: str, source_id: str) -> Response:
         self._sources.delete(principal.account_id, studio_id, source_id)
         return None, 204

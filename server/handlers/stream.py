@@ -3,21 +3,21 @@ from __future__ import annotations
 from typing import Any
 
 from server.domain.principal import Principal
-from server.handlers.shaping import timestamp
+from server.domain.states import OutputState
+from server.handlers.shaping import Response, timestamp
+from server.services.rows import Destination, Studio
 from server.services.stream import (
-    LIVE,
     StreamService,
     StreamStatusView,
     destination_status,
 )
-from server.storage.models import Destination, Studio
 
 # What nothing measures is null, never invented (the bookkeeping engine measures nothing).
 UNMEASURED_HEALTH = {"bitrateKbps": None, "framesPerSecond": None, "droppedFrames": None}
 
 
 def destination_health(status: str, destination: Destination) -> dict[str, Any]:
-    if status != LIVE:
+    if status != OutputState.LIVE:
         return dict(UNMEASURED_HEALTH)
     return {
         "bitrateKbps": destination.health_bitrate_kbps,
@@ -54,7 +54,7 @@ def present_stream_status(view: StreamStatusView) -> dict[str, Any]:
     destinations = []
     for destination in view.destinations:
         status = destination_status(studio, destination)
-        errored = status == "errored"
+        errored = status == OutputState.ERRORED
         destinations.append(
             {
                 "destinationId": destination.id,
@@ -81,14 +81,14 @@ def present_stream_status(view: StreamStatusView) -> dict[str, Any]:
 
 
 class StreamHandlers:
-    def __init__(self, stream: StreamService):
+    def __init__(self, stream: StreamService) -> None:
         self._stream = stream
 
-    def get_stream_status(self, principal: Principal, studio_id: str):
+    def get_stream_status(self, principal: Principal, studio_id: str) -> Response:
         return present_stream_status(self._stream.status(principal.account_id, studio_id)), 200
 
-    def go_live(self, principal: Principal, studio_id: str):
+    def go_live(self, principal: Principal, studio_id: str) -> Response:
         return present_stream_status(self._stream.go_live(principal.account_id, studio_id)), 200
 
-    def go_offline(self, principal: Principal, studio_id: str):
+    def go_offline(self, principal: Principal, studio_id: str) -> Response:
         return present_stream_status(self._stream.go_offline(principal.account_id, studio_id)), 200

@@ -5,9 +5,9 @@ from typing import Any
 from server.domain.pagination import page_request
 from server.domain.principal import Principal
 from server.handlers.events import present_event
-from server.handlers.shaping import page_body, timestamp
+from server.handlers.shaping import Response, page_body, timestamp
+from server.services.rows import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from server.services.webhooks import ATTEMPT_ID_PREFIX, WEBHOOK_ID_PREFIX, WebhookService
-from server.storage.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 def present_webhook(endpoint: WebhookEndpoint) -> dict[str, Any]:
@@ -50,14 +50,16 @@ def present_delivery(delivery: WebhookDelivery) -> dict[str, Any]:
 
 
 class WebhookHandlers:
-    def __init__(self, webhooks: WebhookService):
+    def __init__(self, webhooks: WebhookService) -> None:
         self._webhooks = webhooks
 
-    def list_webhooks(self, principal: Principal, limit: int | None = None, cursor: str = ""):
+    def list_webhooks(
+        self, principal: Principal, limit: int | None = None, cursor: str = ""
+    ) -> Response:
         request = page_request(limit, cursor, WEBHOOK_ID_PREFIX)
         return page_body(self._webhooks.list(principal.account_id, request), present_webhook), 200
 
-    def create_webhook(self, principal: Principal, body: dict[str, Any]):
+    def create_webhook(self, principal: Principal, body: dict[str, Any]) -> Response:
         endpoint, secret = self._webhooks.create(
             principal.account_id,
             url=body["url"],
@@ -71,10 +73,12 @@ class WebhookHandlers:
             {"Location": f"/v1/webhooks/{endpoint.id}"},
         )
 
-    def get_webhook(self, principal: Principal, webhook_id: str):
+    def get_webhook(self, principal: Principal, webhook_id: str) -> Response:
         return present_webhook(self._webhooks.get(principal.account_id, webhook_id)), 200
 
-    def update_webhook(self, principal: Principal, webhook_id: str, body: dict[str, Any]):
+    def update_webhook(
+        self, principal: Principal, webhook_id: str, body: dict[str, Any]
+    ) -> Response:
         changes: dict[str, Any] = {
             "url": body.get("url"),
             "description": body.get("description"),
@@ -85,24 +89,26 @@ class WebhookHandlers:
         endpoint = self._webhooks.update(principal.account_id, webhook_id, **changes)
         return present_webhook(endpoint), 200
 
-    def delete_webhook(self, principal: Principal, webhook_id: str):
+    def delete_webhook(self, principal: Principal, webhook_id: str) -> Response:
         self._webhooks.delete(principal.account_id, webhook_id)
         return None, 204
 
-    def rotate_webhook_secret(self, principal: Principal, webhook_id: str):
+    def rotate_webhook_secret(self, principal: Principal, webhook_id: str) -> Response:
         endpoint, secret = self._webhooks.rotate_secret(principal.account_id, webhook_id)
         return {**present_webhook(endpoint), "secret": secret}, 200
 
-    def send_test_webhook(self, principal: Principal, webhook_id: str):
+    def send_test_webhook(self, principal: Principal, webhook_id: str) -> Response:
         return present_event(self._webhooks.send_test(principal.account_id, webhook_id)), 202
 
     def list_webhook_deliveries(
         self, principal: Principal, webhook_id: str, limit: int | None = None, cursor: str = ""
-    ):
+    ) -> Response:
         request = page_request(limit, cursor, ATTEMPT_ID_PREFIX)
         page = self._webhooks.attempts(principal.account_id, webhook_id, request)
         return page_body(page, present_attempt), 200
 
-    def redeliver_webhook_event(self, principal: Principal, webhook_id: str, event_id: str):
+    def redeliver_webhook_event(
+        self, principal: Principal, webhook_id: str, event_id: str
+    ) -> Response:
         delivery = self._webhooks.redeliver(principal.account_id, webhook_id, event_id)
         return present_delivery(delivery), 202

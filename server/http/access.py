@@ -68,7 +68,7 @@ class AccessMiddleware:
         api_keys: ApiKeyService,
         rate_limiter: RateLimiter,
         write_enabled: bool,
-    ):
+    ) -> None:
         self.app = app
         self.operations = operations
         self.api_keys = api_keys
@@ -107,8 +107,9 @@ class AccessMiddleware:
             state.policy, state.decision = self.rate_limiter.policy, decision
         if not decision.allowed:
             raise RateLimited(decision.retry_after_seconds)
-        if policy.required_scope not in principal.scopes:
-            raise InsufficientScope(policy.required_scope)
+        required = policy.required_scope  # never None here: OperationIndex refuses that
+        if required is None or required not in principal.scopes:
+            raise InsufficientScope(required or "none")
         context = handler_context(scope)
         context[PRINCIPAL_ARGUMENT] = principal
         # Handlers that build URLs back to this server take an `origin` argument.

@@ -32,7 +32,7 @@ class BodyGuardMiddleware:
         operations: OperationIndex,
         max_body_bytes: int,
         body_timeout: float,
-    ):
+    ) -> None:
         self.app = app
         self.operations = operations
         self.max_body_bytes = max_body_bytes

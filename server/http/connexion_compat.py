@@ -37,6 +37,7 @@ fails on each one that moved). The couplings:
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 from importlib.metadata import version
 from typing import Any
 
@@ -69,7 +70,7 @@ _MAX_MESSAGE = 300
 _installed: set[str] = set()
 
 
-def _parser_for(decorator: Any):
+def _parser_for(decorator: Any) -> Any:
     """The URI parser, built from the routed operation once per decorator (= per operation)."""
     parser = decorator.__dict__.get("_trax_uri_parser")
     if parser is None:
@@ -79,23 +80,23 @@ def _parser_for(decorator: Any):
     return parser
 
 
-class _OnceFlaskDecorator(FlaskDecorator):
-    def __call__(self, function):
+class _OnceFlaskDecorator(FlaskDecorator):  # type: ignore[misc]
+    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
         decorated = self.decorate(function)
 
         @functools.wraps(function)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             return decorated(self.framework.get_request(uri_parser=_parser_for(self)))
 
         return wrapper
 
 
-class _OnceStarletteDecorator(StarletteDecorator):
-    def __call__(self, function):
+class _OnceStarletteDecorator(StarletteDecorator):  # type: ignore[misc]
+    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
         decorated = self.decorate(function)
 
         @functools.wraps(function)
-        async def wrapper(*args, **kwargs):
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
             request = self.framework.get_request(
                 uri_parser=_parser_for(self), scope=current_scope, receive=current_receive
             )
@@ -104,8 +105,8 @@ class _OnceStarletteDecorator(StarletteDecorator):
         return wrapper
 
 
-def _cached_fn(decorator_class):
-    def fn(self):
+def _cached_fn(decorator_class: type[Any]) -> property:
+    def fn(self: Any) -> Any:
         built = self.__dict__.get("_trax_fn")
         if built is None:
             decorator = decorator_class(
@@ -119,10 +120,10 @@ def _cached_fn(decorator_class):
 
 # Parameter spec dicts are owned by the app's validators for its whole life; the dict itself is
 # kept next to its validator so a reused id() can never pick up another parameter's validator.
-_validators: dict[int, tuple[dict, Draft4Validator]] = {}
+_validators: dict[int, tuple[dict[str, Any], Any]] = {}
 
 
-def _validator_for(param: dict) -> Draft4Validator:
+def _validator_for(param: dict[str, Any]) -> Any:
     cached = _validators.get(id(param))
     if cached is None or cached[0] is not param:
         validator = Draft4Validator(
@@ -132,7 +133,9 @@ def _validator_for(param: dict) -> Draft4Validator:
     return cached[1]
 
 
-def _validate_parameter(parameter_type, value, param, param_name=None):
+def _validate_parameter(
+    parameter_type: str, value: Any, param: dict[str, Any], param_name: str | None = None
+) -> str | None:
     """connexion 3.3's `ParameterValidator.validate_parameter`, with the validator reused."""
     if is_nullable(param) and is_null(value):
         return None

@@ -57,7 +57,7 @@ def error_response(error: ApiError, request_id: str) -> ConnexionResponse:
 
 
 class ErrorHandlers:
-    def __init__(self, operations: OperationIndex):
+    def __init__(self, operations: OperationIndex) -> None:
         self._operations = operations
 
     def api_error(self, request: ConnexionRequest, exc: ApiError) -> ConnexionResponse:
@@ -109,7 +109,9 @@ class ErrorHandlers:
         )
         return self._respond(request, InternalError())
 
-    def _from_status(self, request: ConnexionRequest, status: int, detail) -> ConnexionResponse:
+    def _from_status(
+        self, request: ConnexionRequest, status: int, detail: object
+    ) -> ConnexionResponse:
         error: ApiError
         if status in (404, 405):
             error = self._operations.unrouted_error(request.method, request.url.path)
@@ -169,4 +171,4 @@ def _holds_a_field(node: Any, names: frozenset[str]) -> bool:
 
 
 def _request_id(request: ConnexionRequest) -> str:
-    return request.headers.get(REQUEST_ID_HEADER, "")
+    return str(request.headers.get(REQUEST_ID_HEADER, ""))

@@ -19,7 +19,7 @@ class ServerBusy(ServiceUnavailable):
 
 
 class ConcurrencyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, limit: int):
+    def __init__(self, app: ASGIApp, *, limit: int) -> None:
         self.app = app
         self.limit = limit
         self.in_flight = 0  # one event loop per process: no lock needed

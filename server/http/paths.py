@@ -12,7 +12,7 @@ from server.http.spec import NO_SUCH_ROUTE
 
 
 class ExactPathMiddleware:
-    def __init__(self, app: ASGIApp, *, exempt_prefix: str):
+    def __init__(self, app: ASGIApp, *, exempt_prefix: str) -> None:
         self.app = app
         self.exempt_prefix = exempt_prefix
 

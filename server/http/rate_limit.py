@@ -39,11 +39,12 @@ def state_field(decision: Decision) -> str:
 
 
 def rate_limit_state(scope: Scope) -> RateLimitState | None:
-    return scope.get("extensions", {}).get(RATE_LIMIT_EXTENSION)
+    state: RateLimitState | None = scope.get("extensions", {}).get(RATE_LIMIT_EXTENSION)
+    return state
 
 
 class RateLimitHeadersMiddleware:
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -16,7 +16,7 @@ logger = logging.getLogger("trax.access")
 
 
 class ReadRetryMiddleware:
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

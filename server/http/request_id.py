@@ -9,17 +9,16 @@ from __future__ import annotations
 
 import re
 import secrets
-from contextvars import ContextVar
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from server.domain.request_context import current_request_id
 
 REQUEST_ID_HEADER = "X-Request-Id"
 _SANE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _HEADER_KEY = REQUEST_ID_HEADER.lower().encode()
 PRIVATE_PATH_PREFIXES = ("/v1/", "/uploads/")
-
-current_request_id: ContextVar[str] = ContextVar("current_request_id", default="-")
 
 
 def choose_request_id(sent: str | None) -> str:
@@ -29,7 +28,7 @@ def choose_request_id(sent: str | None) -> str:
 
 
 class RequestIdMiddleware:
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

@@ -41,11 +41,12 @@ def _write_only_properties(node: Any) -> set[str]:
 
 def load_spec(path: Path = SPEC_PATH) -> dict[str, Any]:
     with path.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+        document: dict[str, Any] = yaml.safe_load(handle)
+        return document
 
 
 def base_path(spec: dict[str, Any]) -> str:
-    return spec["servers"][0]["url"].rstrip("/")
+    return str(spec["servers"][0]["url"]).rstrip("/")
 
 
 @dataclass(frozen=True)
@@ -62,7 +63,7 @@ class OperationPolicy:
 class OperationIndex:
     """Lookups by operationId (for access checks) and by URL path (for the 405 Allow header)."""
 
-    def __init__(self, spec: dict[str, Any]):
+    def __init__(self, spec: dict[str, Any]) -> None:
         prefix = base_path(spec)
         self.secret_fields = frozenset(_write_only_properties(spec))
         default_security = spec.get("security", [])

@@ -62,7 +62,7 @@ class MediaUploadMiddleware:
         write_enabled: bool,
         idle_timeout: float = 30.0,
         min_bytes_per_second: int = 128 * 1024,
-    ):
+    ) -> None:
         self.app = app
         self.media = media
         self.store = store

@@ -1,14 +1,15 @@
 from __future__ import annotations
 
+from server.domain.clock import utcnow
 from server.domain.ids import new_id
 from server.domain.scopes import ALL_SCOPES
 from server.services.unit_of_work import UnitOfWorkFactory
 from server.services.users import normalize_email
-from server.storage.models import Account, User, utcnow
+from server.storage.models import Account, User
 
 
 class AccountService:
-    def __init__(self, unit_of_work: UnitOfWorkFactory):
+    def __init__(self, unit_of_work: UnitOfWorkFactory) -> None:
         self._uow = unit_of_work
 
     def create(self, name: str, owner_email: str | None = None) -> Account:

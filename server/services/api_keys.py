@@ -17,6 +17,7 @@ made elsewhere, it is seen within the same `cache_seconds` bound as a revocation
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import hmac
 import secrets
@@ -27,13 +28,15 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeGuard
 
+from server.domain.clock import utcnow
 from server.domain.errors import InvalidKey
 from server.domain.ids import new_id
 from server.domain.principal import Principal
 from server.domain.scopes import ALL_SCOPES
 from server.services.unit_of_work import UnitOfWorkFactory
-from server.storage.models import ApiKey, utcnow
+from server.storage.models import ApiKey
 
 SECRET_PREFIX = "sk_live_"
 _ALPHABET = string.ascii_letters + string.digits
@@ -60,7 +63,7 @@ class _CachedKey:
 class AuthCache:
     """secret hash -> principal, each entry trusted for `seconds` of `clock` time."""
 
-    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic):
+    def __init__(self, seconds: float, clock: Callable[[], float] = time.monotonic) -> None:
         self.seconds = seconds
         self._clock = clock
         self._entries: OrderedDict[str, _CachedKey] = OrderedDict()
@@ -104,7 +107,7 @@ class AuthCache:
 class ScopeNotHeld(ValueError):
     """A key may only be granted scopes its user holds."""
 
-    def __init__(self, missing: list[str]):
+    def __init__(self, missing: list[str]) -> None:
         self.missing = missing
         super().__init__("you can only grant scopes you hold; not held: " + ", ".join(missing))
 
@@ -116,7 +119,7 @@ class ApiKeyService:
         hash_secret: str,
         last_used_resolution: timedelta = timedelta(seconds=60),
         cache: AuthCache | None = None,
-    ):
+    ) -> None:
         if not hash_secret:
             raise ValueError("a key-hash secret is required")
         self._uow = unit_of_work
@@ -181,11 +184,11 @@ class ApiKeyService:
             uow.commit()
         return CreatedKey(key=key, secret=secret)
 
-    def list(self, account_id: str) -> list[ApiKey]:
+    def list(self, account_id: str) -> builtins.list[ApiKey]:
         with self._uow() as uow:
             return uow.api_keys.list_for_account(account_id)
 
-    def list_for_user(self, account_id: str, user_id: str) -> list[ApiKey]:
+    def list_for_user(self, account_id: str, user_id: str) -> builtins.list[ApiKey]:
         with self._uow() as uow:
             return uow.api_keys.list_for_user(account_id, user_id)
 
@@ -219,8 +222,12 @@ class ApiKeyService:
             return key
 
     @staticmethod
-    def _well_formed(secret: str | None) -> bool:
-        return bool(secret) and len(secret) == _SECRET_LENGTH and secret.startswith(SECRET_PREFIX)
+    def _well_formed(secret: str | None) -> TypeGuard[str]:
+        return (
+            secret is not None
+            and len(secret) == _SECRET_LENGTH
+            and secret.startswith(SECRET_PREFIX)
+        )
 
     def authenticate(self, secret: str | None) -> Principal:
         """The principal a secret acts as; InvalidKey for anything else."""

@@ -4,6 +4,7 @@ stay pending and are retried by `trax chat deliver` (or the next send), never po
 
 from __future__ import annotations
 
+import builtins
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,12 +15,13 @@ from server.chat.adapters import (
     PermanentDeliveryError,
     TransientDeliveryError,
 )
-from server.domain.errors import InvalidRequest
+from server.domain.clock import utcnow
+from server.domain.errors import InvalidRequest, NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
 from server.services.studios import require_studio
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from server.storage.models import ChatMessage, ChatOutbox, utcnow
+from server.storage.models import ChatMessage, ChatOutbox
 
 logger = logging.getLogger("trax.chat")
 
@@ -37,7 +39,7 @@ class MessageView:
 
 
 class ChatService:
-    def __init__(self, unit_of_work: UnitOfWorkFactory, adapter: ChatAdapter):
+    def __init__(self, unit_of_work: UnitOfWorkFactory, adapter: ChatAdapter) -> None:
         self._uow = unit_of_work
         self._adapter = adapter
 
@@ -57,6 +59,8 @@ class ChatService:
         with self._uow() as uow:
             require_studio(uow, account_id, studio_id)
             account = uow.accounts.get(account_id)
+            if account is None:  # the key that called is the account's: it cannot be gone
+                raise NotFound("No such studio.")
             message = ChatMessage(
                 id=new_id(MESSAGE_ID_PREFIX),
                 account_id=account_id,
@@ -91,7 +95,7 @@ class ChatService:
         for delivery_id in pending:
             self.deliver(delivery_id)
         with self._uow() as uow:
-            return self._views(uow, [uow.chat.message(message.id)])[0]
+            return self._views(uow, [message])[0]
 
     def deliver(self, delivery_id: str) -> None:
         """One attempt at one pending delivery; safe to run from several workers at once."""
@@ -102,6 +106,8 @@ class ChatService:
                 return
             message = uow.chat.message(entry.message_id)
             uow.commit()
+            if message is None:  # an outbox entry belongs to its message (foreign key)
+                return
             delivery = OutboundDelivery(entry.id, entry.platform, entry.connection_id, message.text)
         try:
             self._adapter.send(delivery)
@@ -166,7 +172,9 @@ class ChatService:
             return message
 
     @staticmethod
-    def _chat_targets(uow: UnitOfWork, account_id: str, studio_id: str) -> list[tuple[str, str]]:
+    def _chat_targets(
+        uow: UnitOfWork, account_id: str, studio_id: str
+    ) -> builtins.list[tuple[str, str]]:
         """(platform, connection) for every enabled destination whose platform has chat and a
         linked connection; one entry per connection."""
         targets: dict[str, str] = {}
@@ -180,7 +188,7 @@ class ChatService:
         return [(platform, connection) for connection, platform in targets.items()]
 
     @staticmethod
-    def _views(uow: UnitOfWork, messages: list[ChatMessage]) -> list[MessageView]:
+    def _views(uow: UnitOfWork, messages: builtins.list[ChatMessage]) -> builtins.list[MessageView]:
         deliveries = uow.chat.deliveries_of([m.id for m in messages if m.direction == "outbound"])
         by_message: dict[str, list[ChatOutbox]] = {}
         for delivery in deliveries:

@@ -1,17 +1,18 @@
 from __future__ import annotations
 
+from server.domain.clock import utcnow
 from server.domain.errors import NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
 from server.services.unit_of_work import UnitOfWorkFactory
-from server.storage.models import Connection, utcnow
+from server.storage.models import Connection
 
 CONNECTION_ID_PREFIX = "conn"
 LINKABLE_PLATFORMS = ("youtube", "twitch", "facebook", "linkedin", "kick")
 
 
 class ConnectionService:
-    def __init__(self, unit_of_work: UnitOfWorkFactory):
+    def __init__(self, unit_of_work: UnitOfWorkFactory) -> None:
         self._uow = unit_of_work
 
     def list(self, account_id: str, request: PageRequest) -> Page[Connection]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
@@ -33,6 +34,9 @@ from server.streaming.engine import BookkeepingEngine, RelayEngine, StreamEngine
 from server.streaming.ffmpeg import ProgramFormat
 from server.streaming.relay import RelayConfig, RelayWorker
 from server.webhooks.signing import SecretBox
+
+if TYPE_CHECKING:
+    from server.services.webhook_delivery import DeliveryWorker
 
 
 @dataclass
@@ -63,7 +67,7 @@ class Services:
     def close(self) -> None:
         self.engine.dispose()
 
-    def delivery_worker(self, **options):
+    def delivery_worker(self, **options: Any) -> DeliveryWorker:
         """A webhook delivery worker over this database (options: sender, clock, rng, …)."""
         from server.services.webhook_delivery import DeliveryWorker
 
@@ -171,7 +175,7 @@ class Services:
 def media_store(settings: Settings, signer: UploadSigner) -> MediaStore:
     if settings.media_backend == "s3":
         return S3MediaStore.from_settings(
-            bucket=settings.s3_bucket,
+            bucket=settings.s3_bucket or "",  # Settings refuses s3 without a bucket
             endpoint_url=settings.s3_endpoint_url,
             region=settings.s3_region,
             access_key_id=settings.s3_access_key_id,

@@ -3,11 +3,13 @@ transaction that changed it commits (so write-only fields are never in it)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.domain.states import OutputState
 from server.storage.models import (
     ChatMessage,
     ChatOutbox,
@@ -17,18 +19,21 @@ from server.storage.models import (
     WebhookEndpoint,
 )
 
+M = TypeVar("M")
+Rendered = tuple[str, dict[str, Any]] | None
 
-def render(session: Session, subject: tuple) -> tuple[str, dict[str, Any]] | None:
+
+def render(session: Session, subject: tuple[Any, ...]) -> Rendered:
     """(account id, object) for a queued event's subject; None if it no longer exists."""
     kind, *rest = subject
     return _RENDERERS[kind](session, *rest)
 
 
-def _fresh(session: Session, model, key):
+def _fresh(session: Session, model: type[M], key: str) -> M | None:
     return session.get(model, key, populate_existing=True)
 
 
-def _stream(session: Session, studio_id: str):
+def _stream(session: Session, studio_id: str) -> Rendered:
     from server.handlers.stream import present_stream_status
     from server.services.stream import StreamStatusView
 
@@ -46,7 +51,7 @@ def _stream(session: Session, studio_id: str):
     return studio.account_id, present_stream_status(StreamStatusView(studio, destinations))
 
 
-def _destination(session: Session, destination_id: str, reason: str | None):
+def _destination(session: Session, destination_id: str, reason: str | None) -> Rendered:
     from server.handlers.stream import destination_health
     from server.services.stream import destination_status
 
@@ -54,6 +59,8 @@ def _destination(session: Session, destination_id: str, reason: str | None):
     if destination is None:
         return None
     studio = _fresh(session, Studio, destination.studio_id)
+    if studio is None:
+        return None
     status = destination_status(studio, destination)
     return destination.account_id, {
         "destinationId": destination.id,
@@ -61,19 +68,19 @@ def _destination(session: Session, destination_id: str, reason: str | None):
         "platform": destination.platform,
         "name": destination.name,
         "status": status,
-        "reason": reason if status == "errored" else None,
+        "reason": reason if status == OutputState.ERRORED else None,
         "health": destination_health(status, destination),
     }
 
 
-def _media(session: Session, media_id: str):
+def _media(session: Session, media_id: str) -> Rendered:
     from server.handlers.media import present_media
 
     asset = _fresh(session, MediaAsset, media_id)
     return None if asset is None else (asset.account_id, present_media(asset))
 
 
-def _chat_message(session: Session, message_id: str):
+def _chat_message(session: Session, message_id: str) -> Rendered:
     from server.handlers.chat import present_message
     from server.services.chat import MessageView
 
@@ -91,18 +98,18 @@ def _chat_message(session: Session, message_id: str):
     return message.account_id, present_message(MessageView(message, deliveries))
 
 
-def _webhook(session: Session, webhook_id: str):
+def _webhook(session: Session, webhook_id: str) -> Rendered:
     from server.handlers.webhooks import present_webhook
 
     endpoint = _fresh(session, WebhookEndpoint, webhook_id)
     return None if endpoint is None else (endpoint.account_id, present_webhook(endpoint))
 
 
-def _literal(session: Session, account_id: str, obj: dict[str, Any]):
+def _literal(session: Session, account_id: str, obj: dict[str, Any]) -> Rendered:
     return account_id, obj
 
 
-_RENDERERS = {
+_RENDERERS: dict[str, Callable[..., Rendered]] = {
     "stream": _stream,
     "destination": _destination,
     "media": _media,

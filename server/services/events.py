@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from server.domain.clock import Clock, utcnow
 from server.domain.errors import InvalidRequest, NotFound
 from server.domain.pagination import Page, PageRequest, page_from_rows
 from server.services.unit_of_work import UnitOfWorkFactory
 from server.storage.event_repositories import EVENT_ID_PREFIX
-from server.storage.models import Event, utcnow
+from server.storage.models import Event
 
 RETENTION = timedelta(days=30)
 # Every type the platform emits today (the set is open: more may be added within /v1).
@@ -40,7 +41,7 @@ def require_known_types(types: list[str], field: str) -> list[str]:
 
 
 class EventService:
-    def __init__(self, unit_of_work: UnitOfWorkFactory, clock=utcnow):
+    def __init__(self, unit_of_work: UnitOfWorkFactory, clock: Clock = utcnow) -> None:
         self._uow = unit_of_work
         self._clock = clock
 

@@ -16,7 +16,7 @@ DEFAULT_PORTS = {"rtmp": 1935, "rtmps": 443}
 
 
 class IngestUrlPolicy:
-    def __init__(self, guard: OutboundGuard | None = None):
+    def __init__(self, guard: OutboundGuard | None = None) -> None:
         self._guard = guard or OutboundGuard()
 
     def check(self, url: str, *, caller: str) -> str:

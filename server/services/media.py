@@ -8,12 +8,14 @@ response ever shows a status that storage already contradicts."""
 
 from __future__ import annotations
 
+import builtins
 import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from server.domain.clock import utcnow
 from server.domain.errors import (
     InvalidRequest,
     NotFound,
@@ -33,7 +35,7 @@ from server.storage.media_store import (
     UploadSigner,
     is_media_id,
 )
-from server.storage.models import MediaAsset, utcnow
+from server.storage.models import MediaAsset
 
 logger = logging.getLogger("trax.media")
 
@@ -86,7 +88,7 @@ class MediaService:
         upload_ttl: timedelta,
         signer: UploadSigner | None = None,
         clock: Callable[[], datetime] = utcnow,
-    ):
+    ) -> None:
         self._uow = unit_of_work
         self.store = store
         self._max_bytes = max_bytes
@@ -177,7 +179,7 @@ class MediaService:
 
     # --- reconciliation -----------------------------------------------------------------
 
-    def _reconciled(self, assets: list[MediaAsset]) -> list[MediaAsset]:
+    def _reconciled(self, assets: builtins.list[MediaAsset]) -> builtins.list[MediaAsset]:
         """The assets with every pending one settled as storage says. Storage is asked outside
         any transaction; each settlement is a conditional write (only from pending_upload), so
         concurrent readers agree on one outcome."""

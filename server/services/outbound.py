@@ -25,7 +25,7 @@ Resolver = Callable[[str], list[str]]
 
 def system_resolver(host: str) -> list[str]:
     infos = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
-    return [info[4][0] for info in infos]
+    return [str(info[4][0]) for info in infos]
 
 
 def numeric_address(host: str) -> IPAddress | None:
@@ -114,7 +114,7 @@ class BoundedResolver:
     lookup that misses the deadline is an `InvalidRequest` for the caller at once; its slot is
     freed when the lookup really ends. A resolver that is down (`EAI_AGAIN`) is a 503."""
 
-    def __init__(self, resolve: Resolver, *, timeout_seconds: float = 3.0):
+    def __init__(self, resolve: Resolver, *, timeout_seconds: float = 3.0) -> None:
         self._resolve = resolve
         self.timeout_seconds = timeout_seconds
         self._pool = ThreadPoolExecutor(MAX_LOOKUPS_IN_FLIGHT, thread_name_prefix="dns")
@@ -165,7 +165,7 @@ class OutboundGuard:
         allowed_networks: Iterable[IPNetwork] = (),
         *,
         lookup_timeout_seconds: float = 3.0,
-    ):
+    ) -> None:
         self._resolve = BoundedResolver(resolver, timeout_seconds=lookup_timeout_seconds)
         self._allowed_networks = tuple(allowed_networks)
 

@@ -23,7 +23,7 @@ class PasswordHasher(Protocol):
 
 
 class Argon2idHasher:
-    def __init__(self, hasher: _Argon2 | None = None):
+    def __init__(self, hasher: _Argon2 | None = None) -> None:
         self._hasher = hasher or _Argon2()
 
     def hash(self, password: str) -> str:

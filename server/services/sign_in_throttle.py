@@ -22,7 +22,7 @@ class Throttled:
 
 
 class SignInThrottle:
-    def __init__(self, per_email: RateLimiter, per_address: RateLimiter):
+    def __init__(self, per_email: RateLimiter, per_address: RateLimiter) -> None:
         self._per_email = per_email
         self._per_address = per_address
 

@@ -1,17 +1,18 @@
 from __future__ import annotations
 
+from server.domain.clock import utcnow
 from server.domain.errors import NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
 from server.services.changes import apply_changes, given
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from server.storage.models import Studio, utcnow
+from server.storage.models import Studio
 
 STUDIO_ID_PREFIX = "studio"
 
 
 class StudioService:
-    def __init__(self, unit_of_work: UnitOfWorkFactory):
+    def __init__(self, unit_of_work: UnitOfWorkFactory) -> None:
         self._uow = unit_of_work
 
     def list(self, account_id: str, request: PageRequest) -> Page[Studio]:

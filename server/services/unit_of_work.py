@@ -6,13 +6,13 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
-from server.http.request_id import current_request_id
+from server.domain.clock import utcnow
+from server.domain.request_context import current_request_id
 from server.storage.event_repositories import (
     EventRepository,
     WebhookRepository,
     delivery_wakeups,
 )
-from server.storage.models import utcnow
 from server.storage.repositories import (
     AccountRepository,
     ApiKeyRepository,
@@ -37,7 +37,7 @@ def request_id_of_the_call() -> str | None:
 
 
 class UnitOfWork:
-    def __init__(self, session_factory: Callable[[], Session]):
+    def __init__(self, session_factory: Callable[[], Session]) -> None:
         self._session_factory = session_factory
 
     def __enter__(self) -> UnitOfWork:
@@ -60,7 +60,7 @@ class UnitOfWork:
         self.relay_leases = RelayLeaseRepository(self.session)
         return self
 
-    def __exit__(self, *exc_info) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         # close() rolls back anything not committed explicitly (no half-done writes) and
         # detaches the loaded objects without expiring them, so callers can still read them.
         self.session.close()

@@ -11,6 +11,7 @@ hash verification so timing does not tell either."""
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import re
 import secrets
@@ -18,11 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
+from server.domain.clock import utcnow
 from server.domain.ids import new_id
 from server.domain.scopes import ALL_SCOPES
 from server.services.passwords import PasswordHasher, check_password_rules
-from server.services.unit_of_work import UnitOfWorkFactory
-from server.storage.models import User, UserSession, utcnow
+from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
+from server.storage.models import User, UserSession
 
 # Deliberately loose: one @, something on each side, a dot in the domain, no spaces.
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -77,7 +79,7 @@ class UserService:
         *,
         session_lifetime: timedelta = timedelta(hours=12),
         on_access_changed: Callable[[str], None] = lambda user_id: None,
-    ):
+    ) -> None:
         self._uow = unit_of_work
         self._hasher = hasher
         self._session_lifetime = session_lifetime
@@ -125,11 +127,11 @@ class UserService:
         with self._uow() as uow:
             return uow.users.owner_of(account_id)
 
-    def list(self, account_id: str) -> list[User]:
+    def list(self, account_id: str) -> builtins.list[User]:
         with self._uow() as uow:
             return uow.users.list_for_account(account_id)
 
-    def set_scopes(self, user_id: str, scopes: list[str]) -> User:
+    def set_scopes(self, user_id: str, scopes: builtins.list[str]) -> User:
         held = ordered_scopes(scopes)
         if not held:
             raise ValueError("a user holds at least one scope")
@@ -175,7 +177,7 @@ class UserService:
         return user
 
     @staticmethod
-    def _existing(uow, user_id: str) -> User:
+    def _existing(uow: UnitOfWork, user_id: str) -> User:
         user = uow.users.get(user_id)
         if user is None:
             raise LookupError(f"no user {user_id}")

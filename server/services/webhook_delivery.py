@@ -23,11 +23,13 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
+from server.config import Settings
+from server.domain.clock import utcnow
 from server.domain.errors import InvalidRequest, ServiceUnavailable
 from server.domain.ids import new_id
 from server.services.events import RETENTION
 from server.services.outbound import OutboundGuard
-from server.services.unit_of_work import UnitOfWorkFactory
+from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.services.webhooks import ATTEMPT_ID_PREFIX, check_webhook_url, connect_address
 from server.storage.event_repositories import (
     FAILED,
@@ -35,7 +37,7 @@ from server.storage.event_repositories import (
     LeasedDelivery,
     delivery_wakeups,
 )
-from server.storage.models import WebhookAttempt, utcnow
+from server.storage.models import WebhookAttempt
 from server.webhooks.signing import SecretBox, signature_header
 from server.webhooks.transport import (
     DeliveryRequest,
@@ -103,7 +105,7 @@ class DeliveryWorker:
         concurrency: int = CONCURRENCY,
         per_endpoint: int = PER_ENDPOINT,
         poll_seconds: float = POLL_SECONDS,
-    ):
+    ) -> None:
         self._uow = unit_of_work
         self._guard = guard
         self._secret_box = secret_box
@@ -298,13 +300,13 @@ class DeliveryWorker:
             )
 
     @staticmethod
-    def _disable(uow, endpoint_id: str, reason: str, now: datetime) -> None:
+    def _disable(uow: UnitOfWork, endpoint_id: str, reason: str, now: datetime) -> None:
         if uow.webhooks.disable(endpoint_id, reason, now):
             uow.events.queue("webhook.disabled", ("webhook", endpoint_id), {"enabled": True})
             logger.warning("webhook %s disabled: %s", endpoint_id, reason)
 
 
-def start_background_delivery(settings) -> Callable[[], None]:
+def start_background_delivery(settings: Settings) -> Callable[[], None]:
     """One delivery loop in a daemon thread of this process (what `trax serve` runs); returns
     the function that stops it."""
     from server.services.container import Services

@@ -9,8 +9,10 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
+from server.domain.clock import Clock, utcnow
 from server.domain.errors import Conflict, ErrorCode, InvalidRequest, NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
@@ -19,7 +21,7 @@ from server.services.events import RETENTION, require_known_types
 from server.services.outbound import PLATFORM_CALLER, IPAddress, OutboundGuard
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.event_repositories import PENDING, new_delivery
-from server.storage.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint, utcnow
+from server.storage.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from server.webhooks.signing import SecretBox, new_signing_secret
 
 WEBHOOK_ID_PREFIX = "wh"
@@ -72,8 +74,8 @@ class WebhookService:
         unit_of_work: UnitOfWorkFactory,
         guard: OutboundGuard,
         secrets: SecretBox,
-        clock=utcnow,
-    ):
+        clock: Clock = utcnow,
+    ) -> None:
         self._uow = unit_of_work
         self._guard = guard
         self._secrets = secrets
@@ -127,7 +129,7 @@ class WebhookService:
         webhook_id: str,
         *,
         url: str | None = None,
-        event_types=_UNSET,
+        event_types: Any = _UNSET,
         description: str | None = None,
         enabled: bool | None = None,
     ) -> WebhookEndpoint:

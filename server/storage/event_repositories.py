@@ -6,14 +6,14 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, or_, select, update
+from sqlalchemy import CursorResult, delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from server.domain.clock import timestamp
 from server.domain.ids import new_id
 from server.domain.pagination import PageRequest
-from server.handlers.shaping import timestamp
 from server.storage.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 EVENT_ID_PREFIX = "evt"
@@ -24,7 +24,7 @@ class DeliveryWakeups:
     """Delivery workers of this process register here; a commit that scheduled deliveries
     wakes them at once instead of at their next poll (workers elsewhere still poll)."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self._events: set = set()
 
     def register(self, event) -> None:
@@ -201,7 +201,7 @@ class LeasedDelivery:
 
 
 class WebhookRepository:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session) -> None:
         self.session = session
 
     def add(self, endpoint: WebhookEndpoint) -> None:
@@ -333,7 +333,7 @@ class WebhookRepository:
             .values(enabled=False, disabled_reason=reason, updated_at=now)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1
+        return cast(CursorResult[Any], result).rowcount == 1
 
     def record_failure(self, endpoint_id: str, at: datetime) -> datetime | None:
         """Starts the endpoint's run of failures at `at` unless one is running; returns when

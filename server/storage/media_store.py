@@ -85,7 +85,7 @@ def upload_headers(content_type: str, size: int) -> dict[str, str]:
 class UploadSigner:
     """HMAC-SHA256 over (media id, content type, size, expiry), base64url without padding."""
 
-    def __init__(self, secret: bytes):
+    def __init__(self, secret: bytes) -> None:
         if not secret:
             raise ValueError("an upload-signing secret is required")
         self._secret = secret
@@ -112,7 +112,9 @@ class LocalMediaStore:
     """Files at `<root>/<mediaId>`. Uploads are written to `<root>/.incoming/` first and moved
     into place only once complete and checked, so a refused or broken upload leaves nothing."""
 
-    def __init__(self, root: Path, signer: UploadSigner, public_base_url: str | None = None):
+    def __init__(
+        self, root: Path, signer: UploadSigner, public_base_url: str | None = None
+    ) -> None:
         self.root = Path(root)
         self.incoming = self.root / ".incoming"
         self.signer = signer
@@ -235,7 +237,7 @@ def sane_origin(origin: str) -> str | None:
 class S3MediaStore:
     """Objects at `<bucket>/<prefix><mediaId>` in an S3-compatible store."""
 
-    def __init__(self, client, bucket: str, key_prefix: str = "media/"):
+    def __init__(self, client, bucket: str, key_prefix: str = "media/") -> None:
         self._client = client
         self._bucket = bucket
         self._prefix = key_prefix

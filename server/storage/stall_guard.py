@@ -43,7 +43,7 @@ def _shut_socket(dbapi_connection: Any) -> None:
 
 
 class StallGuard:
-    def __init__(self, round_trip_seconds: float, ping_seconds: float):
+    def __init__(self, round_trip_seconds: float, ping_seconds: float) -> None:
         self.round_trip_seconds = round_trip_seconds
         self.ping_seconds = ping_seconds
         self._deadlines: dict[int, tuple[float, Any]] = {}
@@ -93,32 +93,32 @@ class StallGuard:
             self.disarm(dbapi_connection)
 
     def install(self, engine: Engine) -> None:
-        def before_execute(conn, cursor, statement, parameters, context, executemany):
+        def before_execute(conn, cursor, statement, parameters, context, executemany) -> None:
             self.arm(cursor.connection, self.round_trip_seconds)
 
-        def after_execute(conn, cursor, statement, parameters, context, executemany):
+        def after_execute(conn, cursor, statement, parameters, context, executemany) -> None:
             self.disarm(cursor.connection)
 
-        def on_error(context):
+        def on_error(context) -> None:
             cursor = getattr(context.execution_context, "cursor", None)
             if cursor is not None:
                 self.disarm(cursor.connection)
 
-        def before_commit(conn):
+        def before_commit(conn) -> None:
             if conn.invalidated:  # nothing goes over the wire (and .connection would raise)
                 return
             dbapi_connection = conn.connection.dbapi_connection
             if dbapi_connection is not None:
                 self.arm(dbapi_connection, self.round_trip_seconds)
 
-        def on_checkout(dbapi_connection, record, proxy):
+        def on_checkout(dbapi_connection, record, proxy) -> None:
             self.ping(dbapi_connection)
 
-        def on_reset(dbapi_connection, record, reset_state):
+        def on_reset(dbapi_connection, record, reset_state) -> None:
             # The pool's rollback on return goes over the wire without a Connection event.
             self.arm(dbapi_connection, self.round_trip_seconds)
 
-        def on_checkin(dbapi_connection, record):
+        def on_checkin(dbapi_connection, record) -> None:
             if dbapi_connection is not None:
                 self.disarm(dbapi_connection)
 

@@ -7,14 +7,14 @@ out, expiry, a new password or deactivating the user end the session wherever th
 
 from __future__ import annotations
 
-from flask import Flask, redirect, request, url_for
+from flask import Flask, abort, redirect, request, url_for
 from flask_login import LoginManager, UserMixin, current_user
 
 from server.services.users import SignedInUser, UserService
 
 
 class SessionUser(UserMixin):
-    def __init__(self, token: str, user: SignedInUser):
+    def __init__(self, token: str, user: SignedInUser) -> None:
         self.token = token
         self.user = user
 
@@ -46,6 +46,14 @@ def current_account_user() -> SignedInUser | None:
     if not current_user.is_authenticated:
         return None
     return current_user.user
+
+
+def signed_in_user() -> SignedInUser:
+    """The user of a view behind @login_required, which has sent everyone else to sign in."""
+    user = current_account_user()
+    if user is None:
+        abort(401)
+    return user
 
 
 def current_session_token() -> str | None:

@@ -19,12 +19,12 @@ def is_web_path(path: str) -> bool:
 
 
 class WebPagesMiddleware:
-    def __init__(self, app: ASGIApp, *, web_app: Flask):
+    def __init__(self, app: ASGIApp, *, web_app: Flask) -> None:
         self.app = app
-        self.web = WSGIMiddleware(web_app)
+        self.web = WSGIMiddleware(web_app)  # type: ignore[arg-type]  # Flask is a WSGI app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http" and is_web_path(scope["path"]):
-            await self.web(scope, receive, send)
+            await self.web(scope, receive, send)  # type: ignore[arg-type]  # ASGI 3 types
         else:
             await self.app(scope, receive, send)

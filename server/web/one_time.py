@@ -18,7 +18,7 @@ TTL_SECONDS = 300
 
 
 class OneTimeSecretBox:
-    def __init__(self, server_secret: str):
+    def __init__(self, server_secret: str) -> None:
         derived = hmac.new(server_secret.encode(), b"trax-web-one-time-secret", hashlib.sha256)
         self._fernet = Fernet(base64.urlsafe_b64encode(derived.digest()))
 

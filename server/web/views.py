@@ -17,12 +17,17 @@ from flask import (
 )
 from flask_login import login_required, login_user, logout_user
 
+from server.domain.clock import utcnow
 from server.domain.scopes import ALL_SCOPES
 from server.services.api_keys import ApiKeyService, ScopeNotHeld
 from server.services.sign_in_throttle import SignInThrottle
 from server.services.users import InvalidCredentials, UserService
-from server.storage.models import utcnow
-from server.web.auth import SessionUser, current_account_user, current_session_token
+from server.web.auth import (
+    SessionUser,
+    current_account_user,
+    current_session_token,
+    signed_in_user,
+)
 from server.web.forms import ConfirmForm, CreateKeyForm, SignInForm
 from server.web.one_time import SESSION_FIELD, OneTimeSecretBox
 from server.web.presenters import key_row
@@ -86,7 +91,10 @@ def sign_in():
                 session.clear()
                 token = _users().start_session(user.id)
                 session.permanent = True
-                login_user(SessionUser(token, _users().user_for_session(token)))
+                signed_in = _users().user_for_session(token)
+                if signed_in is None:  # the session just started cannot be gone
+                    abort(500)
+                login_user(SessionUser(token, signed_in))
                 return redirect(_safe_next(request.args.get("next")), code=303)
     elif request.method == "POST":
         status, error = 400, "Enter your email and password."
@@ -110,7 +118,7 @@ def sign_out():
 
 
 def _render_keys(form: CreateKeyForm, status: int = 200, error: str | None = None):
-    user = current_account_user()
+    user = signed_in_user()
     now = utcnow()
     rows = [key_row(key, now) for key in _keys().list_for_user(user.account_id, user.id)]
     held = [scope for scope in ALL_SCOPES if scope in user.scopes]
@@ -150,7 +158,7 @@ def create_api_key():
         expires_at = datetime.combine(form.expiry_date.data, time(), UTC) + timedelta(days=1)
     elif form.expiry.data != "never":
         expires_in_days = int(form.expiry.data)
-    user = current_account_user()
+    user = signed_in_user()
     try:
         created = _keys().create(
             user.account_id,
@@ -176,9 +184,9 @@ def create_api_key():
 @login_required
 def new_api_key():
     opened = _box().open(session.pop(SESSION_FIELD, None))
-    user = current_account_user()
+    user = signed_in_user()
     key = _keys().get_for_user(user.account_id, user.id, opened[0]) if opened else None
-    if key is None:
+    if key is None or opened is None:
         flash(
             "A key's secret is shown only once, right after it is created. Lost it? Revoke "
             "the key and create a new one."
@@ -188,7 +196,7 @@ def new_api_key():
 
 
 def _own_key_or_404(key_id: str):
-    user = current_account_user()
+    user = signed_in_user()
     key = _keys().get_for_user(user.account_id, user.id, key_id)
     if key is None:
         abort(404)

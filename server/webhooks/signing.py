@@ -23,7 +23,7 @@ def new_signing_secret() -> str:
 
 
 class SecretBox:
-    def __init__(self, key: bytes):
+    def __init__(self, key: bytes) -> None:
         self._aead = AESGCM(key)
 
     @classmethod

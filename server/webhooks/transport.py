@@ -10,7 +10,7 @@ from __future__ import annotations
 import ssl
 import time
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import httpcore
 import httpx
@@ -39,15 +39,22 @@ class Sender(Protocol):
 
 
 class _PinnedBackend(httpcore.SyncBackend):
-    def __init__(self, address: str):
+    def __init__(self, address: str) -> None:
         self._address = address
 
-    def connect_tcp(self, host, port, timeout=None, local_address=None, socket_options=None):
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
         return super().connect_tcp(self._address, port, timeout, local_address, socket_options)
 
 
 class _PinnedTransport(httpx.HTTPTransport):
-    def __init__(self, address: str, ssl_context: ssl.SSLContext):
+    def __init__(self, address: str, ssl_context: ssl.SSLContext) -> None:
         super().__init__(verify=ssl_context, retries=0, trust_env=False)
         self._pool = httpcore.ConnectionPool(
             ssl_context=ssl_context,
@@ -60,7 +67,9 @@ class _PinnedTransport(httpx.HTTPTransport):
 class PinnedHttpSender:
     """POSTs with a 15 s timeout, never following redirects (a 3xx is just a failure)."""
 
-    def __init__(self, ssl_context: ssl.SSLContext | None = None, timeout: float = TIMEOUT_SECONDS):
+    def __init__(
+        self, ssl_context: ssl.SSLContext | None = None, timeout: float = TIMEOUT_SECONDS
+    ) -> None:
         self._ssl_context = ssl_context or ssl.create_default_context()
         self._timeout = timeout
 
