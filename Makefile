@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test test-postgres client lint clean node spec-check docs release-contract bench fuzz screenshots
+.PHONY: setup run test test-fast test-postgres client lint clean node spec-check docs release-contract bench fuzz screenshots
 
 setup: $(STAMP)
 
@@ -29,6 +29,11 @@ run: setup
 test: setup
 	$(BIN)/pytest
 
+# The unit level only (tests/unit: services over an in-memory unit of work, the middlewares, the
+# vocabulary; no database, no HTTP server): seconds. tests/integration and tests/e2e need more.
+test-fast: setup
+	$(BIN)/pytest -q tests/unit
+
 # The same suite against the local PostgreSQL (database `test`), as CI runs it; with
 # TRAX_REDIS_URL set too, rate limits go through Redis and the multi-process tests run.
 test-postgres: setup
@@ -51,7 +56,7 @@ fuzz: setup
 # The README's screenshots of the API keys screen (docs/screenshots/), taken by the browser
 # test (needs Debian's chromium).
 screenshots: setup
-	TRAX_REQUIRE_ALL_TESTS=1 TRAX_SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q tests/test_browser_keys.py
+	TRAX_REQUIRE_ALL_TESTS=1 TRAX_SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q tests/e2e/test_browser_keys.py
 
 # Regenerates generated_client/ from openapi/openapi.yaml. Never edit generated_client/ by hand.
 client: setup

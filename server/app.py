@@ -128,7 +128,7 @@ def middleware_stack(
     rate_limiter: RateLimiter,
 ) -> list[Any]:
     """connexion's default stack (ConnexionMiddleware.default_middlewares) with the swaps and
-    additions server/http/connexion_compat.py documents; tests/test_connexion_compat.py holds
+    additions server/http/connexion_compat.py documents; tests/e2e/test_connexion_compat.py holds
     the two side by side. Outermost first."""
     return [
         # Every response, errors included, carries X-Request-Id.

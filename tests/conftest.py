@@ -71,12 +71,13 @@ def settings(database_url, redis_prefix, media_dir) -> Settings:
         # TRAX_APP_FLAVOUR=async runs the whole suite on connexion's AsyncApp.
         app_flavour=os.environ.get("TRAX_APP_FLAVOUR", "flask"),
         # The suite checks keys against the database on every request (revocation at once);
-        # tests/test_auth_cache.py covers the cached mode production runs with.
+        # tests/integration/test_auth_cache.py covers the cached mode production runs with.
         auth_cache_seconds=float(os.environ.get("TRAX_AUTH_CACHE_SECONDS", 0)),
         # Every web test signs in from the same address; the throttle test builds its own app.
         sign_in_burst=GENEROUS_BURST,
         sign_in_per_minute=GENEROUS_BURST,
-        # The API suite runs without a media plane; tests/test_relay*.py run the real relay.
+        # The API suite runs without a media plane; tests/integration/test_relay_*.py run the
+        # real relay.
         stream_engine="bookkeeping",
     )
 

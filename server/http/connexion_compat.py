@@ -2,7 +2,7 @@
 
 connexion is pinned exactly (pyproject.toml, requirements.lock) and `require_pinned_connexion()`
 refuses to build the app on any other version: each coupling below was checked against that
-version's source, and an upgrade starts by re-checking them here (tests/test_connexion_compat.py
+version's source, and an upgrade starts by re-checking them here (tests/e2e/test_connexion_compat.py
 fails on each one that moved). The couplings:
 
 1. **The middleware stack.** `create_app` passes connexion a stack of its own, so it restates

@@ -19,7 +19,7 @@ from server.app import create_app
 from server.http import connexion_compat
 from server.http.connexion_compat import CONNEXION_VERSION, DEFAULT_MIDDLEWARES, SWAPPED
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_the_guard_names_the_pinned_version():

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 _spec = importlib.util.spec_from_file_location("contract_tool", ROOT / "tools" / "contract.py")
 contract = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(contract)

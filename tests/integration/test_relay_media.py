@@ -15,7 +15,7 @@ from server.app import create_app
 from server.services.container import Services
 from server.services.outbound import parse_networks
 from server.streaming.relay import worker_thread
-from tests.helpers import create_destination, create_source, create_studio
+from tests.support.builders import create_destination, create_source, create_studio
 from tests.support.client import ApiClient
 from tests.support.media import Receiver, make_clip, pid_alive, probe_streams, wait_until
 from tests.support.optional import require_executable

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 DOCUMENTED_HOSTS = ("https://api-dev.traxstreaming.live/v1", "http://127.0.0.1:8000/v1")
 
 

@@ -7,7 +7,7 @@ import pytest
 from server.chat.adapters import TransientDeliveryError
 from server.domain.clock import utcnow
 from server.handlers.shaping import timestamp
-from tests.helpers import create_destination, create_studio
+from tests.support.builders import create_destination, create_studio
 from tests.support.client import ApiClient
 
 

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from tests.helpers import create_source, create_studio
+from tests.support.builders import create_source, create_studio
 from tests.support.client import ApiClient
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"

@@ -21,7 +21,7 @@ import httpx
 import pytest
 import yaml
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RELEASED = ROOT / "openapi" / "released" / "openapi.yaml"
 
 

@@ -23,7 +23,7 @@ from server.services.outbound import parse_networks
 from server.services.webhook_delivery import RETRY_SCHEDULE
 from server.storage.models import WebhookEndpoint
 from server.webhooks.transport import PinnedHttpSender
-from tests.helpers import create_destination, create_studio
+from tests.support.builders import create_destination, create_studio
 from tests.support.client import ApiClient
 from tests.support.dns import RECORDS, fake_resolver
 from tests.support.webhook_receiver import WebhookReceiver

@@ -27,7 +27,7 @@ from trax_api_client.models import (
 )
 from trax_api_client.types import UNSET
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 IGNORED = {".ruff_cache", "__pycache__", "build"}
 MISSING_STUDIO = "studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5"
 

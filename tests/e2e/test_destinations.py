@@ -9,7 +9,7 @@ from server.domain.errors import InvalidRequest
 from server.services.ingest_urls import IngestUrlPolicy
 from server.services.outbound import OutboundGuard, parse_networks
 from server.storage.models import Connection
-from tests.helpers import create_destination, create_studio
+from tests.support.builders import create_destination, create_studio
 from tests.support.client import ApiClient
 from tests.support.dns import fake_resolver
 

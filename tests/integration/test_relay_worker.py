@@ -15,7 +15,7 @@ from server.services.container import Services
 from server.services.outbound import OutboundGuard, parse_networks
 from server.streaming.ffmpeg import ProgressReader, classify_failure
 from server.streaming.relay import RelayConfig, RelayWorker, backoff_seconds
-from tests.helpers import create_destination, create_studio
+from tests.support.builders import create_destination, create_studio
 from tests.support.client import ApiClient
 from tests.support.dns import fake_resolver
 

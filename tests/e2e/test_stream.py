@@ -1,12 +1,16 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import httpx
 import pytest
 
-from tests.helpers import create_destination, create_studio
+from server.app import create_app
+from server.services.stream import StreamService
+from tests.support.builders import create_destination, create_studio
 from tests.support.client import ApiClient
+from tests.support.fakes import ScriptedEngine
 
 KEY = "stream-key-0001"
 
@@ -139,25 +143,29 @@ def test_while_live_an_enabled_destination_keeps_a_key(api, studio):
     assert len(api.get(url).json()["data"]) == 1
 
 
-def test_a_failing_engine_leaves_the_studio_errored(api, studio, services, monkeypatch):
+def api_over(engine, settings, services, tenant) -> ApiClient:
+    """An app of its own whose stream service drives `engine` (the shared app's engine is
+    never patched)."""
+    stream = StreamService(services.unit_of_work, engine)
+    return ApiClient(create_app(settings, replace(services, stream=stream)), tenant.secret)
+
+
+def test_a_failing_engine_leaves_the_studio_errored(api, studio, settings, services, tenant):
     create_destination(api, studio["id"], streamKey=KEY)
-
-    def broken_start(studio_id, outputs):
-        raise ConnectionError("relay unreachable")
-
-    monkeypatch.setattr(services.stream_engine, "start", broken_start)
-    body = go_live(api, studio).json()
+    failing = api_over(
+        ScriptedEngine(fails_with=ConnectionError("relay unreachable")), settings, services, tenant
+    )
+    body = go_live(failing, studio).json()
     assert body["state"] == "errored" and body["startedAt"] is None
     assert set(statuses(body).values()) == {"errored"}
-    monkeypatch.undo()
     assert go_live(api, studio).json()["state"] == "live"  # errored can retry
     assert go_offline(api, studio).json()["state"] == "offline"
 
 
-def test_go_offline_from_errored(api, studio, services, monkeypatch):
+def test_go_offline_from_errored(api, studio, settings, services, tenant):
     create_destination(api, studio["id"], streamKey=KEY)
-    monkeypatch.setattr(services.stream_engine, "start", lambda *a: {})
-    assert go_live(api, studio).json()["state"] == "errored"
+    answers_nothing = api_over(ScriptedEngine(start_state="errored"), settings, services, tenant)
+    assert go_live(answers_nothing, studio).json()["state"] == "errored"
     assert go_offline(api, studio).json()["state"] == "offline"
 
 

@@ -64,7 +64,7 @@ def test_every_lever_variant_builds_a_working_app(tmp_path):
         capture_output=True,
         text=True,
         timeout=120,
-        cwd=Path(__file__).resolve().parents[1],
+        cwd=Path(__file__).resolve().parents[2],
     )
     assert done.returncode == 0, done.stderr
     status, body = done.stdout.strip().split(" ", 1)

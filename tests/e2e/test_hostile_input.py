@@ -14,7 +14,7 @@ import pytest
 
 from server.http.json_input import MAX_DEPTH
 from server.http.spec import HTTP_METHODS, load_spec
-from tests.helpers import create_destination, create_source, create_studio
+from tests.support.builders import create_destination, create_source, create_studio
 
 SPEC = load_spec()
 
