@@ -12,9 +12,10 @@ import os
 
 from connexion.jsonifier import Jsonifier
 
-import server.storage.database
 from server.app import create_app
+from server.config import Settings
 from server.http.connexion_compat import CACHES
+from server.services.container import Services
 
 LEVERS = {lever.strip() for lever in os.environ.get("BENCH_LEVERS", "").split(",") if lever}
 KNOWN = {"pretty_json", "sqlite_synchronous_normal", "no_operation_cache", "no_validator_cache"}
@@ -26,14 +27,9 @@ if "pretty_json" in LEVERS:
     # connexion's default for FlaskApp: indent=2 (the server sends compact JSON).
     options["jsonifier"] = Jsonifier(json, indent=2)
 
-if "sqlite_synchronous_normal" in LEVERS:
-    pragmas = server.storage.database._sqlite_pragmas
-
-    def _with_synchronous_normal(dbapi_connection, record) -> None:
-        pragmas(dbapi_connection, record)
-        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
-
-    server.storage.database._sqlite_pragmas = _with_synchronous_normal
+synchronous = "NORMAL" if "sqlite_synchronous_normal" in LEVERS else "FULL"
+settings = Settings.from_env()
+options["services"] = Services.build(settings, sqlite_synchronous=synchronous)
 
 caches = set(CACHES)
 if "no_operation_cache" in LEVERS:
@@ -41,4 +37,4 @@ if "no_operation_cache" in LEVERS:
 if "no_validator_cache" in LEVERS:
     caches.discard("validators")
 
-app = create_app(connexion_caches=frozenset(caches), **options)
+app = create_app(settings, connexion_caches=frozenset(caches), **options)

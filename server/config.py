@@ -1,11 +1,14 @@
-"""Settings, read once from the environment. Every knob of the server is named here."""
+"""Settings, read once from the environment. Every knob of the server is declared here once:
+its default on Settings, its variable in ENVIRONMENT, its bounds in `__post_init__`."""
 
 from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from server.services.outbound import IPNetwork, parse_networks
 
@@ -17,15 +20,6 @@ _TRUE = {"1", "true", "yes", "on"}
 MEDIA_SIZE_LIMIT = 5 * 1024**3
 MEDIA_BACKENDS = ("local", "s3")
 STREAM_ENGINES = ("relay", "bookkeeping")
-
-
-def _optional(name: str) -> str | None:
-    return os.environ.get(name) or None
-
-
-def _flag(name: str, default: bool = False) -> bool:
-    value = os.environ.get(name)
-    return default if value is None else value.strip().lower() in _TRUE
 
 
 def _dev_key_hash_secret() -> str:
@@ -148,49 +142,78 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        return cls(
-            database_url=os.environ.get("TRAX_DATABASE_URL") or DEFAULT_DATABASE_URL,
-            write_enabled=_flag("PUBLIC_API_WRITE_ENABLED"),
-            key_hash_secret=os.environ.get("TRAX_KEY_HASH_SECRET") or _dev_key_hash_secret(),
-            max_body_bytes=int(os.environ.get("TRAX_MAX_BODY_BYTES", 64 * 1024)),
-            validate_responses=_flag("TRAX_VALIDATE_RESPONSES"),
-            last_used_resolution_seconds=int(os.environ.get("TRAX_LAST_USED_RESOLUTION", 60)),
-            ingest_host=os.environ.get("TRAX_INGEST_HOST") or cls.ingest_host,
-            rate_limit_burst=int(os.environ.get("TRAX_RATE_LIMIT_BURST", 100)),
-            rate_limit_per_second=float(os.environ.get("TRAX_RATE_LIMIT_PER_SECOND", 10)),
-            redis_url=os.environ.get("TRAX_REDIS_URL") or None,
-            redis_prefix=os.environ.get("TRAX_REDIS_PREFIX") or "trax:",
-            body_timeout_seconds=float(os.environ.get("TRAX_BODY_TIMEOUT", 10)),
-            max_concurrent_requests=int(os.environ.get("TRAX_MAX_CONCURRENT_REQUESTS", 1000)),
-            database_timeout_seconds=float(os.environ.get("TRAX_DATABASE_TIMEOUT", 5)),
-            statement_timeout_seconds=float(os.environ.get("TRAX_STATEMENT_TIMEOUT", 5)),
-            media_backend=os.environ.get("TRAX_MEDIA_BACKEND", "local").strip().lower(),
-            media_dir=Path(os.environ.get("TRAX_MEDIA_DIR") or VAR_DIR / "media"),
-            media_max_bytes=int(os.environ.get("TRAX_MEDIA_MAX_BYTES", MEDIA_SIZE_LIMIT)),
-            media_upload_ttl_seconds=int(os.environ.get("TRAX_MEDIA_UPLOAD_TTL", 3600)),
-            upload_idle_timeout_seconds=float(os.environ.get("TRAX_UPLOAD_IDLE_TIMEOUT", 30)),
-            upload_min_bytes_per_second=int(os.environ.get("TRAX_UPLOAD_MIN_RATE", 128 * 1024)),
-            public_base_url=_optional("TRAX_PUBLIC_BASE_URL"),
-            s3_bucket=_optional("TRAX_S3_BUCKET"),
-            s3_endpoint_url=_optional("TRAX_S3_ENDPOINT_URL"),
-            s3_region=os.environ.get("TRAX_S3_REGION") or "us-east-1",
-            s3_access_key_id=_optional("TRAX_S3_ACCESS_KEY_ID"),
-            s3_secret_access_key=_optional("TRAX_S3_SECRET_ACCESS_KEY"),
-            s3_key_prefix=os.environ.get("TRAX_S3_KEY_PREFIX", "media/"),
-            auth_cache_seconds=float(os.environ.get("TRAX_AUTH_CACHE_SECONDS", 5)),
-            app_flavour=os.environ.get("TRAX_APP_FLAVOUR", "flask").strip().lower() or "flask",
-            dns_timeout_seconds=float(os.environ.get("TRAX_DNS_TIMEOUT", 3)),
-            outbound_allowed_networks=parse_networks(
-                os.environ.get("TRAX_OUTBOUND_ALLOWED_NETWORKS")
-            ),
-            session_lifetime_seconds=int(os.environ.get("TRAX_SESSION_LIFETIME", 12 * 3600)),
-            sign_in_burst=int(os.environ.get("TRAX_SIGN_IN_BURST", 5)),
-            sign_in_per_minute=float(os.environ.get("TRAX_SIGN_IN_PER_MINUTE", 1)),
-            stream_engine=os.environ.get("TRAX_STREAM_ENGINE", "relay").strip().lower(),
-            ffmpeg=_optional("TRAX_FFMPEG"),
-            relay_in_serve=_flag("TRAX_RELAY_IN_SERVE", True),
-            relay_lease_seconds=float(os.environ.get("TRAX_RELAY_LEASE_SECONDS", 10)),
-            relay_video_size=os.environ.get("TRAX_RELAY_VIDEO_SIZE") or "1280x720",
-            relay_fps=int(os.environ.get("TRAX_RELAY_FPS", 30)),
-            relay_video_kbps=int(os.environ.get("TRAX_RELAY_VIDEO_KBPS", 2500)),
-        )
+        """Each setting from its variable (ENVIRONMENT); unset or empty: the default above."""
+        values: dict[str, Any] = {}
+        for name, (variable, parse) in ENVIRONMENT.items():
+            raw = os.environ.get(variable)
+            if raw is None or (not raw.strip() and name not in KEEPS_EMPTY):
+                continue
+            try:
+                values[name] = parse(raw)
+            except ValueError as exc:
+                raise ValueError(f"{variable}={raw!r} is not valid: {exc}") from None
+        if "key_hash_secret" not in values:
+            values["key_hash_secret"] = _dev_key_hash_secret()
+        return cls(**values)
+
+
+def _word(raw: str) -> str:
+    return raw.strip().lower()
+
+
+def _flag_value(raw: str) -> bool:
+    return raw.strip().lower() in _TRUE
+
+
+def _str(raw: str) -> str:
+    return raw
+
+
+# Every setting's environment variable and how its text is read. The defaults are the field
+# defaults of Settings, declared once.
+ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
+    "database_url": ("TRAX_DATABASE_URL", _str),
+    "write_enabled": ("PUBLIC_API_WRITE_ENABLED", _flag_value),
+    "key_hash_secret": ("TRAX_KEY_HASH_SECRET", _str),
+    "max_body_bytes": ("TRAX_MAX_BODY_BYTES", int),
+    "validate_responses": ("TRAX_VALIDATE_RESPONSES", _flag_value),
+    "last_used_resolution_seconds": ("TRAX_LAST_USED_RESOLUTION", int),
+    "ingest_host": ("TRAX_INGEST_HOST", _str),
+    "rate_limit_burst": ("TRAX_RATE_LIMIT_BURST", int),
+    "rate_limit_per_second": ("TRAX_RATE_LIMIT_PER_SECOND", float),
+    "redis_url": ("TRAX_REDIS_URL", _str),
+    "redis_prefix": ("TRAX_REDIS_PREFIX", _str),
+    "body_timeout_seconds": ("TRAX_BODY_TIMEOUT", float),
+    "max_concurrent_requests": ("TRAX_MAX_CONCURRENT_REQUESTS", int),
+    "database_timeout_seconds": ("TRAX_DATABASE_TIMEOUT", float),
+    "statement_timeout_seconds": ("TRAX_STATEMENT_TIMEOUT", float),
+    "media_backend": ("TRAX_MEDIA_BACKEND", _word),
+    "media_dir": ("TRAX_MEDIA_DIR", Path),
+    "media_max_bytes": ("TRAX_MEDIA_MAX_BYTES", int),
+    "media_upload_ttl_seconds": ("TRAX_MEDIA_UPLOAD_TTL", int),
+    "upload_idle_timeout_seconds": ("TRAX_UPLOAD_IDLE_TIMEOUT", float),
+    "upload_min_bytes_per_second": ("TRAX_UPLOAD_MIN_RATE", int),
+    "public_base_url": ("TRAX_PUBLIC_BASE_URL", _str),
+    "s3_bucket": ("TRAX_S3_BUCKET", _str),
+    "s3_endpoint_url": ("TRAX_S3_ENDPOINT_URL", _str),
+    "s3_region": ("TRAX_S3_REGION", _str),
+    "s3_access_key_id": ("TRAX_S3_ACCESS_KEY_ID", _str),
+    "s3_secret_access_key": ("TRAX_S3_SECRET_ACCESS_KEY", _str),
+    "s3_key_prefix": ("TRAX_S3_KEY_PREFIX", _str),
+    "auth_cache_seconds": ("TRAX_AUTH_CACHE_SECONDS", float),
+    "app_flavour": ("TRAX_APP_FLAVOUR", _word),
+    "dns_timeout_seconds": ("TRAX_DNS_TIMEOUT", float),
+    "outbound_allowed_networks": ("TRAX_OUTBOUND_ALLOWED_NETWORKS", parse_networks),
+    "session_lifetime_seconds": ("TRAX_SESSION_LIFETIME", int),
+    "sign_in_burst": ("TRAX_SIGN_IN_BURST", int),
+    "sign_in_per_minute": ("TRAX_SIGN_IN_PER_MINUTE", float),
+    "stream_engine": ("TRAX_STREAM_ENGINE", _word),
+    "ffmpeg": ("TRAX_FFMPEG", _str),
+    "relay_in_serve": ("TRAX_RELAY_IN_SERVE", _flag_value),
+    "relay_lease_seconds": ("TRAX_RELAY_LEASE_SECONDS", float),
+    "relay_video_size": ("TRAX_RELAY_VIDEO_SIZE", _str),
+    "relay_fps": ("TRAX_RELAY_FPS", int),
+    "relay_video_kbps": ("TRAX_RELAY_VIDEO_KBPS", int),
+}
+# An empty TRAX_S3_KEY_PREFIX means the bucket's root, not the default.
+KEEPS_EMPTY = frozenset({"s3_key_prefix"})

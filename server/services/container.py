@@ -105,11 +105,14 @@ class Services:
         resolver: Resolver = system_resolver,
         stream_engine: StreamEngine | None = None,
         chat_adapter: ChatAdapter | None = None,
+        sqlite_synchronous: str = "FULL",
     ) -> Services:
+        """`sqlite_synchronous`: a benchmark lever (bench/variant_app.py), see make_engine."""
         engine = make_engine(
             settings.database_url,
             settings.database_timeout_seconds,
             settings.statement_timeout_seconds,
+            sqlite_synchronous=sqlite_synchronous,
         )
         unit_of_work = partial(UnitOfWork, make_session_factory(engine))
         if stream_engine is None:

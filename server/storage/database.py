@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import (
@@ -22,14 +23,27 @@ ROUND_TRIP_MARGIN_SECONDS = 0.5
 
 
 def make_engine(
-    database_url: str, timeout_seconds: float = 5.0, statement_timeout_seconds: float = 5.0
+    database_url: str,
+    timeout_seconds: float = 5.0,
+    statement_timeout_seconds: float = 5.0,
+    *,
+    sqlite_synchronous: str = "FULL",
 ) -> Engine:
+    """`sqlite_synchronous` is a benchmark lever (NORMAL trades durability of the last
+    commits on power loss for speed); the server always runs with SQLite's FULL."""
     if database_url.startswith("sqlite"):
+        if sqlite_synchronous not in ("FULL", "NORMAL"):
+            raise ValueError("sqlite_synchronous is FULL or NORMAL")
         private_sqlite_file(database_url)
         engine = create_engine(
             database_url, connect_args={"check_same_thread": False, "timeout": 30}
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            _sqlite_pragmas(dbapi_connection)
+            dbapi_connection.execute(f"PRAGMA synchronous={sqlite_synchronous}")
+
         return engine
     # A connection the server dropped (restart, pg_terminate_backend, failover) or that went
     # silent (a partition) is noticed at checkout by a ping with a deadline and replaced, so the
@@ -68,7 +82,7 @@ def database_unavailable(exc: SQLAlchemyError) -> bool:
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
+def _sqlite_pragmas(dbapi_connection: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
