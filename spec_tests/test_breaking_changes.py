@@ -1,8 +1,8 @@
 """The breaking-change check (Optic, as `make spec-check` runs it) follows the /v1 versioning rules.
 
-Each file in fixtures/breaking/ is fixtures/breaking/base.yaml after one change that v1-contract.md
-forbids within /v1, and must fail the check with the named Optic rule; each file in
-fixtures/compatible/ is base.yaml after an additive change, and must pass.
+Each file in fixtures/breaking/ is fixtures/breaking/base.yaml after one change that the /v1
+rules (openapi/README.md) forbid, and must fail the check with the named Optic rule; each file
+in fixtures/compatible/ is base.yaml after an additive change, and must pass.
 """
 
 from __future__ import annotations

@@ -38,7 +38,10 @@ def drop_response(status: str, path: str = "/gadgets", method: str = "get"):
 def inline_error(spec: dict) -> None:
     response = copy.deepcopy(spec["components"]["responses"]["InvalidKey"])
     response["content"]["application/json"] = {
-        "schema": {"type": "object", "properties": {"message": {"type": "string", "maxLength": 9}}},
+        "schema": {
+            "type": "object",
+            "properties": {"message": {"type": "string", "maxLength": 9, "description": "Why."}},
+        },
         "example": {"message": "no"},
     }
     op(spec)["responses"]["401"] = response
@@ -46,10 +49,18 @@ def inline_error(spec: dict) -> None:
 
 # (rule that must fire, what the mutation does)
 MUTATIONS: dict[str, tuple[str, Callable[[dict], None]]] = {
+    "schema_without_description": (
+        "trax-schema-description",
+        lambda s: schemas(s)["Gadget"].pop("description"),
+    ),
+    "property_without_description": (
+        "trax-property-description",
+        lambda s: schemas(s)["Gadget"]["properties"]["id"].pop("description"),
+    ),
     "snake_case_field": (
         "trax-json-fields-camel-case",
         lambda s: schemas(s)["Gadget"]["properties"].__setitem__(
-            "weight_grams", {"type": "string", "maxLength": 9}
+            "weight_grams", {"type": "string", "maxLength": 9, "description": "Grams."}
         ),
     ),
     "snake_case_query_parameter": (

@@ -79,7 +79,7 @@ def fuzz(base_url: str, secret: str, extra: list[str]) -> int:
         "all",
         "--phases",
         PHASES,
-        # Both header schemes at once (shared/notes/stack-pitfalls.md: ignored_auth).
+        # Both header schemes at once, or schemathesis' ignored_auth reports a false positive.
         "--header",
         f"Authorization: Bearer {secret}",
         "--header",

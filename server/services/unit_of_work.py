@@ -1,4 +1,5 @@
-"""One unit of work per request: a session, the repositories over it, and an explicit commit."""
+"""A unit of work: a session, the repositories over it, and an explicit commit. A service call
+uses one or several (go-live commits before calling the engine and again after)."""
 
 from __future__ import annotations
 

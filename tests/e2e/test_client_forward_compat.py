@@ -1,6 +1,6 @@
 """A client generated from the released contract keeps working against the current server.
 
-Within /v1 the server may add response fields and values of extensible enums (v1-contract.md).
+Within /v1 the server may add response fields and values of extensible enums (openapi/README.md).
 The client generated from openapi/released/openapi.yaml must parse everything the current server
 sends, and so must a client of an older contract that lacks some of today's fields and values.
 Each client is generated into a temporary directory under its own package name and imported

@@ -1,4 +1,5 @@
-"""The cross-cutting contract (v1-contract.md section 1) on the routes of the foundation."""
+"""The cross-cutting contract (the rules of the spec's info.description: envelope, request ids,
+compatibility) on the routes of the foundation."""
 
 from __future__ import annotations
 

@@ -127,7 +127,7 @@ def test_the_x_api_key_header_works_through_the_client(live_server, tenant):
 
 
 def test_client_tolerates_new_fields_and_new_enum_values(live_server, tenant):
-    """Within /v1 the server may add fields and extensible-enum values (v1-contract.md):
+    """Within /v1 the server may add fields and extensible-enum values (openapi/README.md):
     a client generated today must parse such responses without error."""
     raw = httpx.post(
         f"{live_server}/studios",

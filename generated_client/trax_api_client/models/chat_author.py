@@ -11,7 +11,8 @@ T = TypeVar("T", bound="ChatAuthor")
 
 @_attrs_define
 class ChatAuthor:
-    """
+    """Who wrote a chat message.
+
     Attributes:
         name (str): The author's display name (the account's name for messages sent through the API). Example: viewer42.
     """

@@ -11,9 +11,10 @@ T = TypeVar("T", bound="ChatDelivery")
 
 @_attrs_define
 class ChatDelivery:
-    """
+    """The delivery of an outbound chat message to one platform.
+
     Attributes:
-        platform (str):  Example: twitch.
+        platform (str): The platform this delivery posts to. Example: twitch.
         connection_id (None | str): The linked account the message was posted as; `null` once unlinked. Example:
             conn_01JDQ3D1E2F3G4H5J6K7M8N9P0.
         status (str): `sent`, `accepted` (queued, retried until sent) or `failed`. Extensible. Example: sent.

@@ -18,7 +18,7 @@ class ChatEventData:
     """`data` of `chat.message` and `chat.delivery_failed`.
 
     Attributes:
-        object_ (ChatMessage):
+        object_ (ChatMessage): A chat message of a studio: received from a platform, or sent through the API.
     """
 
     object_: ChatMessage

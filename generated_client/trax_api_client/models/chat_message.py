@@ -17,14 +17,15 @@ T = TypeVar("T", bound="ChatMessage")
 
 @_attrs_define
 class ChatMessage:
-    """
+    """A chat message of a studio: received from a platform, or sent through the API.
+
     Attributes:
         id (str): `msg_` followed by a ULID. Example: msg_01JDQ4A1B2C3D4E5F6G7H8J9K0.
-        studio_id (str):  Example: studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5.
+        studio_id (str): The studio the message belongs to. Example: studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5.
         direction (str): `inbound` (from a platform) or `outbound` (sent through the API). Extensible. Example: inbound.
         platform (None | str): The platform an inbound message came from; `null` for outbound messages. Example: twitch.
-        author (ChatAuthor):
-        text (str):  Example: Hello from Twitch!.
+        author (ChatAuthor): Who wrote a chat message.
+        text (str): The message text. Example: Hello from Twitch!.
         created_at (datetime.datetime): RFC 3339, UTC. Example: 2026-11-20T18:04:05.123Z.
         deliveries (list[ChatDelivery]): Where an outbound message went, one entry per platform account; empty for
             inbound.

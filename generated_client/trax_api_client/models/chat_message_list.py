@@ -17,9 +17,10 @@ T = TypeVar("T", bound="ChatMessageList")
 
 @_attrs_define
 class ChatMessageList:
-    """
+    """One page of a studio's chat messages, oldest first.
+
     Attributes:
-        data (list[ChatMessage]):
+        data (list[ChatMessage]): The chat messages of this page.
         next_cursor (str | Unset): Pass as `cursor` to get the next page. Absent on the last page. Example:
             djE6bXNnXzAxSkRRNEExQjJDM0Q0RTVGNkc3SDhKOUsw.
     """

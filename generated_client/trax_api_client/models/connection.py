@@ -12,7 +12,8 @@ T = TypeVar("T", bound="Connection")
 
 @_attrs_define
 class Connection:
-    """
+    """A linked platform account, used for chat.
+
     Attributes:
         id (str): `conn_` followed by a ULID. Example: conn_01JDQ3D1E2F3G4H5J6K7M8N9P0.
         platform (str): The platform. Extensible: tolerate new platforms. Example: twitch.

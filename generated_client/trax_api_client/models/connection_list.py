@@ -17,9 +17,10 @@ T = TypeVar("T", bound="ConnectionList")
 
 @_attrs_define
 class ConnectionList:
-    """
+    """One page of the account's linked platform accounts, oldest first.
+
     Attributes:
-        data (list[Connection]):
+        data (list[Connection]): The connections of this page.
         next_cursor (str | Unset): Pass as `cursor` to get the next page. Absent on the last page. Example:
             djE6Y29ubl8wMUpEUTNEMUUyRjNHNEg1SjZLN004TjlQMA.
     """

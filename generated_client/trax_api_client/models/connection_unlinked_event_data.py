@@ -18,7 +18,7 @@ class ConnectionUnlinkedEventData:
     """`data` of `connection.unlinked`: the connection as it was when unlinked.
 
     Attributes:
-        object_ (Connection):
+        object_ (Connection): A linked platform account, used for chat.
     """
 
     object_: Connection

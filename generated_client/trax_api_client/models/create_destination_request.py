@@ -13,7 +13,8 @@ T = TypeVar("T", bound="CreateDestinationRequest")
 
 @_attrs_define
 class CreateDestinationRequest:
-    """
+    """The fields of a new destination.
+
     Attributes:
         platform (DestinationPlatform): The platform. In responses `platform` is extensible (`x-extensible-enum`): new
             platforms may appear.

@@ -12,7 +12,8 @@ T = TypeVar("T", bound="CreateMediaRequest")
 
 @_attrs_define
 class CreateMediaRequest:
-    """
+    """The file to add to the media library; the response holds where to upload it.
+
     Attributes:
         filename (str): The file's name, for display: 1–255 characters, not only white space, no control
             characters and no path separators (`/`, `\\`). It is never used as a storage path.

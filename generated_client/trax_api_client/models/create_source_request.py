@@ -13,7 +13,8 @@ T = TypeVar("T", bound="CreateSourceRequest")
 
 @_attrs_define
 class CreateSourceRequest:
-    """
+    """The fields of a new source.
+
     Attributes:
         kind (SourceKind): How the feed is published: `rtmp` (RTMP 1935 and RTMPS 1936), `srt` (8890) or `whip`
             (WebRTC-HTTP ingest, 8889); or `media`, a file of the media library played into the

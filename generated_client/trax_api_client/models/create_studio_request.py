@@ -12,7 +12,8 @@ T = TypeVar("T", bound="CreateStudioRequest")
 
 @_attrs_define
 class CreateStudioRequest:
-    """
+    """The fields of a new studio.
+
     Attributes:
         name (str): A display name: 1–100 characters, not only white space, no control characters.
              Example: Friday night show.

@@ -44,8 +44,8 @@ class CreatedMediaAsset:
             `expired`. Example: 2026-11-20T19:04:05.000Z.
         ready_at (datetime.datetime | None): When the upload was checked and the asset became `ready`; `null` before.
             Example: 2026-11-20T18:06:40.500Z.
-        created_at (datetime.datetime):  Example: 2026-11-20T18:04:05.123Z.
-        updated_at (datetime.datetime):  Example: 2026-11-20T18:06:40.500Z.
+        created_at (datetime.datetime): When the asset was created. Example: 2026-11-20T18:04:05.123Z.
+        updated_at (datetime.datetime): When the asset last changed (its status). Example: 2026-11-20T18:06:40.500Z.
         upload (PresignedUpload): How to upload the file: one request with `method` to `url`, the file's bytes as the
             body, exactly the `headers` given. No API key is needed; the URL is the credential, so
             keep it private.

@@ -12,15 +12,17 @@ T = TypeVar("T", bound="Destination")
 
 @_attrs_define
 class Destination:
-    """
+    """A destination of a studio: an RTMP server the program is pushed to.
+
     Attributes:
         id (str): `dest_` followed by a ULID. Example: dest_01JDQ3B1C2D3E4F5G6H7J8K9M0.
-        studio_id (str):  Example: studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5.
+        studio_id (str): The studio the destination belongs to. Example: studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5.
         platform (str): The platform. Extensible: tolerate new platforms. Example: youtube.
         name (str): A display name: 1–100 characters, not only white space, no control characters.
              Example: Friday night show.
-        rtmp_url (str):  Example: rtmp://a.rtmp.youtube.com/live2.
-        enabled (bool):  Example: True.
+        rtmp_url (str): The RTMP server the program is pushed to (the stream key is never returned). Example:
+            rtmp://a.rtmp.youtube.com/live2.
+        enabled (bool): A disabled destination receives nothing when the studio goes live. Example: True.
         stream_key_set (bool): Whether a stream key is stored. The key itself is never returned. Example: True.
         stream_key_last_4 (None | str): The key's last four characters, or `null` when none is set. Example: 7f3k.
         connection_id (None | str): The linked platform account this destination uses, if any.

@@ -17,9 +17,10 @@ T = TypeVar("T", bound="DestinationList")
 
 @_attrs_define
 class DestinationList:
-    """
+    """One page of a studio's destinations, oldest first.
+
     Attributes:
-        data (list[Destination]):
+        data (list[Destination]): The destinations of this page.
         next_cursor (str | Unset): Pass as `cursor` to get the next page. Absent on the last page. Example:
             djE6ZGVzdF8wMUpEUTNCMUMyRDNFNEY1RzZIN0o4SzlNMA.
     """

@@ -18,10 +18,11 @@ T = TypeVar("T", bound="DestinationStreamStatus")
 
 @_attrs_define
 class DestinationStreamStatus:
-    """
+    """How one destination's output is doing while the studio streams.
+
     Attributes:
-        destination_id (str):  Example: dest_01JDQ3B1C2D3E4F5G6H7J8K9M0.
-        platform (str):  Example: youtube.
+        destination_id (str): The destination. Example: dest_01JDQ3B1C2D3E4F5G6H7J8K9M0.
+        platform (str): The destination's platform. Example: youtube.
         name (str): A display name: 1–100 characters, not only white space, no control characters.
              Example: Friday night show.
         status (str): `idle` (studio offline), `starting` (until the destination's server has accepted the

@@ -18,7 +18,7 @@ class Error:
     """The envelope of every error response.
 
     Attributes:
-        error (ErrorDetail):
+        error (ErrorDetail): The error of an error response: a stable code, a message for people and the request id.
     """
 
     error: ErrorDetail

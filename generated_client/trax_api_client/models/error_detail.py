@@ -13,7 +13,8 @@ T = TypeVar("T", bound="ErrorDetail")
 
 @_attrs_define
 class ErrorDetail:
-    """
+    """The error of an error response: a stable code, a message for people and the request id.
+
     Attributes:
         code (str): Stable, machine-readable error code. Extensible: new codes may be added within /v1,
             so treat an unknown code like its HTTP status. Known codes: `invalid_request`,

@@ -11,7 +11,8 @@ T = TypeVar("T", bound="Health")
 
 @_attrs_define
 class Health:
-    """
+    """Whether the service is up and whether writes are enabled on this deployment.
+
     Attributes:
         status (str): `ok` while the API serves requests. Extensible. Example: ok.
         write_enabled (bool): Whether mutating operations are enabled (`PUBLIC_API_WRITE_ENABLED`). Example: True.

@@ -11,7 +11,8 @@ T = TypeVar("T", bound="IngestEndpoint")
 
 @_attrs_define
 class IngestEndpoint:
-    """
+    """One address a publisher can send a source's feed to.
+
     Attributes:
         protocol (str): `rtmp`, `rtmps`, `srt` or `whip`. Extensible. Example: rtmp.
         url (str): Where a publisher sends the feed. Example: rtmp://ingest-

@@ -12,7 +12,8 @@ T = TypeVar("T", bound="MediaAsset")
 
 @_attrs_define
 class MediaAsset:
-    """
+    """A file of the media library (a video or an image a `media` source can play).
+
     Attributes:
         id (str): `media_` followed by a ULID; sorts in creation order. Example: media_01JDQ3B4C5D6E7F8G9H0J1K2M3.
         filename (str): The file's name, for display: 1–255 characters, not only white space, no control
@@ -39,8 +40,8 @@ class MediaAsset:
             `expired`. Example: 2026-11-20T19:04:05.000Z.
         ready_at (datetime.datetime | None): When the upload was checked and the asset became `ready`; `null` before.
             Example: 2026-11-20T18:06:40.500Z.
-        created_at (datetime.datetime):  Example: 2026-11-20T18:04:05.123Z.
-        updated_at (datetime.datetime):  Example: 2026-11-20T18:06:40.500Z.
+        created_at (datetime.datetime): When the asset was created. Example: 2026-11-20T18:04:05.123Z.
+        updated_at (datetime.datetime): When the asset last changed (its status). Example: 2026-11-20T18:06:40.500Z.
     """
 
     id: str

@@ -17,9 +17,10 @@ T = TypeVar("T", bound="MediaAssetList")
 
 @_attrs_define
 class MediaAssetList:
-    """
+    """One page of the account's media assets, oldest first.
+
     Attributes:
-        data (list[MediaAsset]):
+        data (list[MediaAsset]): The media assets of this page.
         next_cursor (str | Unset): Pass as `cursor` to get the next page. Absent on the last page. Example:
             djE6bWVkaWFfMDFKRFEzQjRDNUQ2RTdGOEc5SDBKMUsyTTM.
     """

@@ -19,7 +19,7 @@ class MediaEventData:
     """`data` of `media.ready`, `media.failed` and `media.expired`.
 
     Attributes:
-        object_ (MediaAsset):
+        object_ (MediaAsset): A file of the media library (a video or an image a `media` source can play).
         previous (MediaEventDataPrevious): The status before the upload settled.
     """
 

@@ -19,9 +19,10 @@ class OpenApiDocument:
     """An OpenAPI 3.0 document.
 
     Attributes:
-        openapi (str):  Example: 3.0.3.
-        info (OpenApiDocumentInfo):  Example: {'title': 'TRaX Developer API', 'version': '1.0.0'}.
-        paths (OpenApiDocumentPaths):  Example: {}.
+        openapi (str): The OpenAPI version of the document. Example: 3.0.3.
+        info (OpenApiDocumentInfo): The document's title, version and description. Example: {'title': 'TRaX Developer
+            API', 'version': '1.0.0'}.
+        paths (OpenApiDocumentPaths): The operations, by path. Example: {}.
     """
 
     openapi: str

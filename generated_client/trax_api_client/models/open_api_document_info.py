@@ -11,7 +11,8 @@ T = TypeVar("T", bound="OpenApiDocumentInfo")
 
 @_attrs_define
 class OpenApiDocumentInfo:
-    """
+    """The document's title, version and description.
+
     Example:
         {'title': 'TRaX Developer API', 'version': '1.0.0'}
 

@@ -11,7 +11,8 @@ T = TypeVar("T", bound="OpenApiDocumentPaths")
 
 @_attrs_define
 class OpenApiDocumentPaths:
-    """
+    """The operations, by path.
+
     Example:
         {}
 

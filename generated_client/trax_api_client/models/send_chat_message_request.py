@@ -10,7 +10,8 @@ T = TypeVar("T", bound="SendChatMessageRequest")
 
 @_attrs_define
 class SendChatMessageRequest:
-    """
+    """The chat message to send to every chat-enabled platform of the studio.
+
     Attributes:
         text (str): 1–500 characters, not only white space; tabs and line breaks are allowed, other
             control characters are not.

@@ -16,10 +16,11 @@ T = TypeVar("T", bound="Source")
 
 @_attrs_define
 class Source:
-    """
+    """A source of a studio: a feed published to the ingest, or a file of the media library.
+
     Attributes:
         id (str): `source_` followed by a ULID. Example: source_01JDQ3A1B2C3D4E5F6G7H8J9K0.
-        studio_id (str):  Example: studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5.
+        studio_id (str): The studio the source belongs to. Example: studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5.
         kind (str): `rtmp`, `srt`, `whip` or `media`. Extensible: tolerate new kinds. Example: rtmp.
         name (str): A display name: 1–100 characters, not only white space, no control characters.
              Example: Friday night show.

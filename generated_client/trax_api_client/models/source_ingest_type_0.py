@@ -21,7 +21,7 @@ class SourceIngestType0:
         Attributes:
             stream_path (str): `inputs/<kind>-<uuid>`. Opaque: do not parse it. Example:
                 inputs/rtmp-3f1c9a2e-5b7d-4e8f-9a0b-1c2d3e4f5a6b.
-            endpoints (list[IngestEndpoint]):
+            endpoints (list[IngestEndpoint]): Every address the feed can be published to; empty for `media` sources.
     """
 
     stream_path: str

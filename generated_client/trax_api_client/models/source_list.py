@@ -17,9 +17,10 @@ T = TypeVar("T", bound="SourceList")
 
 @_attrs_define
 class SourceList:
-    """
+    """One page of a studio's sources, oldest first.
+
     Attributes:
-        data (list[Source]):
+        data (list[Source]): The sources of this page.
         next_cursor (str | Unset): Pass as `cursor` to get the next page. Absent on the last page. Example:
             djE6c291cmNlXzAxSkRRM0ExQjJDM0Q0RTVGNkc3SDhKOUsw.
     """

@@ -19,7 +19,7 @@ class StreamEventData:
     """`data` of `stream.*` events.
 
     Attributes:
-        object_ (StreamStatus):
+        object_ (StreamStatus): A studio's stream: its state, what plays and how each destination's output is doing.
         previous (StreamEventDataPrevious): The state the stream left.
     """
 

@@ -16,9 +16,9 @@ class StreamHealth:
     output that is not `live`, and on a deployment whose engine relays no media.
 
         Attributes:
-            bitrate_kbps (int | None):
-            frames_per_second (float | None):
-            dropped_frames (int | None):
+            bitrate_kbps (int | None): The output's measured bitrate in kbit/s; `null` when nothing measures it.
+            frames_per_second (float | None): The output's measured frame rate; `null` when nothing measures it.
+            dropped_frames (int | None): Frames dropped since the output started; `null` when nothing measures it.
     """
 
     bitrate_kbps: int | None

@@ -20,9 +20,10 @@ T = TypeVar("T", bound="StreamStatus")
 
 @_attrs_define
 class StreamStatus:
-    """
+    """A studio's stream: its state, what plays and how each destination's output is doing.
+
     Attributes:
-        studio_id (str):  Example: studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5.
+        studio_id (str): The studio. Example: studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5.
         state (str): Where the studio is in its stream lifecycle:
             `offline → starting → live → stopping → offline`, or `errored`. A studio is `starting`
             until its first destination receives output, and `stopping` until its relay has
@@ -34,7 +35,7 @@ class StreamStatus:
         health (StreamHealth): Measured stream health, from the relay's ffmpeg processes (`-progress`, refreshed
             every second while live). Every figure is `null` where nothing measures it: for an
             output that is not `live`, and on a deployment whose engine relays no media.
-        destinations (list[DestinationStreamStatus]):
+        destinations (list[DestinationStreamStatus]): One entry per destination of the studio.
         program (None | StreamProgramType0 | Unset): What the studio sends to its destinations. The program is the first
             enabled source
             that has a signal, oldest first (a `media` source always has one: its asset, looped);

@@ -12,7 +12,8 @@ T = TypeVar("T", bound="Studio")
 
 @_attrs_define
 class Studio:
-    """
+    """A studio: one live program, made of sources and sent to destinations.
+
     Attributes:
         id (str): `studio_` followed by a ULID; sorts in creation order. Example: studio_01JDQ2Z8M6Q1W3E5R7T9Y1V3K5.
         name (str): A display name: 1–100 characters, not only white space, no control characters.
@@ -24,8 +25,9 @@ class Studio:
             stopped every process. Extensible: new states may be added within /v1; treat an
             unknown state as "not live".
              Example: offline.
-        created_at (datetime.datetime):  Example: 2026-11-20T18:04:05.123Z.
-        updated_at (datetime.datetime):  Example: 2026-11-20T18:04:05.123Z.
+        created_at (datetime.datetime): When the studio was created. Example: 2026-11-20T18:04:05.123Z.
+        updated_at (datetime.datetime): When the studio last changed (its fields or its stream state). Example:
+            2026-11-20T18:04:05.123Z.
     """
 
     id: str

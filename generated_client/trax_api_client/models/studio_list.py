@@ -17,9 +17,10 @@ T = TypeVar("T", bound="StudioList")
 
 @_attrs_define
 class StudioList:
-    """
+    """One page of the account's studios, oldest first.
+
     Attributes:
-        data (list[Studio]):
+        data (list[Studio]): The studios of this page.
         next_cursor (str | Unset): Pass as `cursor` to get the next page. Absent on the last page. Example:
             djE6c3R1ZGlvXzAxSkRRMlo4TTZRMVczRTVSN1Q5WTFWM0s1.
     """

@@ -12,7 +12,8 @@ T = TypeVar("T", bound="UpdateDestinationRequest")
 
 @_attrs_define
 class UpdateDestinationRequest:
-    """
+    """The fields to change on a destination; absent fields keep their value.
+
     Attributes:
         name (str | Unset): A display name: 1–100 characters, not only white space, no control characters.
              Example: Friday night show.
@@ -20,7 +21,7 @@ class UpdateDestinationRequest:
              Example: rtmps://relay.example.com:443/live.
         stream_key (None | str | Unset): A new stream key (8–256 printable ASCII characters), or `null` to remove it.
             Example: new-key-9a8b-77x2.
-        enabled (bool | Unset):  Example: False.
+        enabled (bool | Unset): Whether the destination receives the program. Example: False.
         connection_id (None | str | Unset): A linked connection of the same platform, or `null` to unlink.
     """
 

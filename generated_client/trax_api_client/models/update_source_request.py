@@ -12,11 +12,12 @@ T = TypeVar("T", bound="UpdateSourceRequest")
 
 @_attrs_define
 class UpdateSourceRequest:
-    """
+    """The fields to change on a source; absent fields keep their value.
+
     Attributes:
         name (str | Unset): A display name: 1–100 characters, not only white space, no control characters.
              Example: Friday night show.
-        enabled (bool | Unset):  Example: False.
+        enabled (bool | Unset): Whether the source is mixed into the program. Example: False.
     """
 
     name: str | Unset = UNSET

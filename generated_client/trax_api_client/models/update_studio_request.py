@@ -12,7 +12,8 @@ T = TypeVar("T", bound="UpdateStudioRequest")
 
 @_attrs_define
 class UpdateStudioRequest:
-    """
+    """The fields to change on a studio; absent fields keep their value.
+
     Attributes:
         name (str | Unset): A display name: 1–100 characters, not only white space, no control characters.
              Example: Friday night show.

@@ -123,7 +123,8 @@ def sync_detailed(
 
     Args:
         studio_id (str):
-        body (SendChatMessageRequest):
+        body (SendChatMessageRequest): The chat message to send to every chat-enabled platform of
+            the studio.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -163,7 +164,8 @@ def sync(
 
     Args:
         studio_id (str):
-        body (SendChatMessageRequest):
+        body (SendChatMessageRequest): The chat message to send to every chat-enabled platform of
+            the studio.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -198,7 +200,8 @@ async def asyncio_detailed(
 
     Args:
         studio_id (str):
-        body (SendChatMessageRequest):
+        body (SendChatMessageRequest): The chat message to send to every chat-enabled platform of
+            the studio.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -236,7 +239,8 @@ async def asyncio(
 
     Args:
         studio_id (str):
-        body (SendChatMessageRequest):
+        body (SendChatMessageRequest): The chat message to send to every chat-enabled platform of
+            the studio.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

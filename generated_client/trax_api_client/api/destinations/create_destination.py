@@ -130,7 +130,7 @@ def sync_detailed(
 
     Args:
         studio_id (str):
-        body (CreateDestinationRequest):
+        body (CreateDestinationRequest): The fields of a new destination.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -172,7 +172,7 @@ def sync(
 
     Args:
         studio_id (str):
-        body (CreateDestinationRequest):
+        body (CreateDestinationRequest): The fields of a new destination.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -209,7 +209,7 @@ async def asyncio_detailed(
 
     Args:
         studio_id (str):
-        body (CreateDestinationRequest):
+        body (CreateDestinationRequest): The fields of a new destination.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -249,7 +249,7 @@ async def asyncio(
 
     Args:
         studio_id (str):
-        body (CreateDestinationRequest):
+        body (CreateDestinationRequest): The fields of a new destination.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -131,7 +131,8 @@ def sync_detailed(
     Args:
         studio_id (str):
         destination_id (str):
-        body (UpdateDestinationRequest):
+        body (UpdateDestinationRequest): The fields to change on a destination; absent fields keep
+            their value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -173,7 +174,8 @@ def sync(
     Args:
         studio_id (str):
         destination_id (str):
-        body (UpdateDestinationRequest):
+        body (UpdateDestinationRequest): The fields to change on a destination; absent fields keep
+            their value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -210,7 +212,8 @@ async def asyncio_detailed(
     Args:
         studio_id (str):
         destination_id (str):
-        body (UpdateDestinationRequest):
+        body (UpdateDestinationRequest): The fields to change on a destination; absent fields keep
+            their value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -250,7 +253,8 @@ async def asyncio(
     Args:
         studio_id (str):
         destination_id (str):
-        body (UpdateDestinationRequest):
+        body (UpdateDestinationRequest): The fields to change on a destination; absent fields keep
+            their value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

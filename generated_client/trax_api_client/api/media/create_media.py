@@ -125,7 +125,8 @@ def sync_detailed(
     over a lower configured maximum is `400 invalid_request`).
 
     Args:
-        body (CreateMediaRequest):
+        body (CreateMediaRequest): The file to add to the media library; the response holds where
+            to upload it.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -171,7 +172,8 @@ def sync(
     over a lower configured maximum is `400 invalid_request`).
 
     Args:
-        body (CreateMediaRequest):
+        body (CreateMediaRequest): The file to add to the media library; the response holds where
+            to upload it.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -212,7 +214,8 @@ async def asyncio_detailed(
     over a lower configured maximum is `400 invalid_request`).
 
     Args:
-        body (CreateMediaRequest):
+        body (CreateMediaRequest): The file to add to the media library; the response holds where
+            to upload it.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -256,7 +259,8 @@ async def asyncio(
     over a lower configured maximum is `400 invalid_request`).
 
     Args:
-        body (CreateMediaRequest):
+        body (CreateMediaRequest): The file to add to the media library; the response holds where
+            to upload it.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

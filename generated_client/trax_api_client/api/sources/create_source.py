@@ -127,7 +127,7 @@ def sync_detailed(
 
     Args:
         studio_id (str):
-        body (CreateSourceRequest):
+        body (CreateSourceRequest): The fields of a new source.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -166,7 +166,7 @@ def sync(
 
     Args:
         studio_id (str):
-        body (CreateSourceRequest):
+        body (CreateSourceRequest): The fields of a new source.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -200,7 +200,7 @@ async def asyncio_detailed(
 
     Args:
         studio_id (str):
-        body (CreateSourceRequest):
+        body (CreateSourceRequest): The fields of a new source.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -237,7 +237,7 @@ async def asyncio(
 
     Args:
         studio_id (str):
-        body (CreateSourceRequest):
+        body (CreateSourceRequest): The fields of a new source.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

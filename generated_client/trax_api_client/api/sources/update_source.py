@@ -122,7 +122,8 @@ def sync_detailed(
     Args:
         studio_id (str):
         source_id (str):
-        body (UpdateSourceRequest):
+        body (UpdateSourceRequest): The fields to change on a source; absent fields keep their
+            value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -160,7 +161,8 @@ def sync(
     Args:
         studio_id (str):
         source_id (str):
-        body (UpdateSourceRequest):
+        body (UpdateSourceRequest): The fields to change on a source; absent fields keep their
+            value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -193,7 +195,8 @@ async def asyncio_detailed(
     Args:
         studio_id (str):
         source_id (str):
-        body (UpdateSourceRequest):
+        body (UpdateSourceRequest): The fields to change on a source; absent fields keep their
+            value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -229,7 +232,8 @@ async def asyncio(
     Args:
         studio_id (str):
         source_id (str):
-        body (UpdateSourceRequest):
+        body (UpdateSourceRequest): The fields to change on a source; absent fields keep their
+            value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

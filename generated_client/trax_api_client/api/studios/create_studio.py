@@ -106,7 +106,7 @@ def sync_detailed(
      Creates a studio owned by the caller's account. The new studio starts `offline`.
 
     Args:
-        body (CreateStudioRequest):
+        body (CreateStudioRequest): The fields of a new studio.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -137,7 +137,7 @@ def sync(
      Creates a studio owned by the caller's account. The new studio starts `offline`.
 
     Args:
-        body (CreateStudioRequest):
+        body (CreateStudioRequest): The fields of a new studio.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -163,7 +163,7 @@ async def asyncio_detailed(
      Creates a studio owned by the caller's account. The new studio starts `offline`.
 
     Args:
-        body (CreateStudioRequest):
+        body (CreateStudioRequest): The fields of a new studio.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -192,7 +192,7 @@ async def asyncio(
      Creates a studio owned by the caller's account. The new studio starts `offline`.
 
     Args:
-        body (CreateStudioRequest):
+        body (CreateStudioRequest): The fields of a new studio.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.

@@ -118,7 +118,8 @@ def sync_detailed(
 
     Args:
         studio_id (str):
-        body (UpdateStudioRequest):
+        body (UpdateStudioRequest): The fields to change on a studio; absent fields keep their
+            value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -153,7 +154,8 @@ def sync(
 
     Args:
         studio_id (str):
-        body (UpdateStudioRequest):
+        body (UpdateStudioRequest): The fields to change on a studio; absent fields keep their
+            value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -183,7 +185,8 @@ async def asyncio_detailed(
 
     Args:
         studio_id (str):
-        body (UpdateStudioRequest):
+        body (UpdateStudioRequest): The fields to change on a studio; absent fields keep their
+            value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -216,7 +219,8 @@ async def asyncio(
 
     Args:
         studio_id (str):
-        body (UpdateStudioRequest):
+        body (UpdateStudioRequest): The fields to change on a studio; absent fields keep their
+            value.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
