@@ -6,11 +6,9 @@ from typing import Any
 from server.domain.errors import InvalidRequest
 from server.domain.pagination import page_request
 from server.domain.principal import Principal
+from server.domain.states import ChatDeliveryStatus
 from server.handlers.shaping import Response, page_body, timestamp
-from server.services.chat import MESSAGE_ID_PREFIX, PENDING, ChatService, MessageView
-
-# The outbox's "pending" is what the contract calls "accepted": queued and retried until sent.
-_DELIVERY_STATUS = {PENDING: "accepted"}
+from server.services.chat import MESSAGE_ID_PREFIX, ChatService, MessageView
 
 
 def present_message(view: MessageView) -> dict[str, Any]:
@@ -27,8 +25,10 @@ def present_message(view: MessageView) -> dict[str, Any]:
             {
                 "platform": delivery.platform,
                 "connectionId": delivery.connection_id,
-                "status": _DELIVERY_STATUS.get(delivery.status, delivery.status),
-                "reason": delivery.reason if delivery.status != PENDING else None,
+                "status": delivery.status,
+                "reason": delivery.reason
+                if delivery.status != ChatDeliveryStatus.ACCEPTED
+                else None,
             }
             for delivery in view.deliveries
         ],

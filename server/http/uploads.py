@@ -41,8 +41,9 @@ from server.domain.errors import (
     UploadUrlExpired,
     WriteDisabled,
 )
+from server.domain.states import MediaStatus
 from server.http.spec import has_control_character
-from server.services.media import EXPIRED, READY, MediaService, UploadGrant
+from server.services.media import MediaService, UploadGrant
 from server.storage.media_store import UPLOAD_PATH_PREFIX, LocalMediaStore, UploadInProgress
 
 logger = logging.getLogger("trax.media")
@@ -103,9 +104,9 @@ class MediaUploadMiddleware:
             logger.info("upload of %s abandoned by the client; nothing stored", grant.media_id)
             return
         asset = await anyio.to_thread.run_sync(self.media.complete_upload, grant.media_id)
-        if asset.status == EXPIRED:
+        if asset.status == MediaStatus.EXPIRED:
             raise UploadUrlExpired()
-        if asset.status != READY:
+        if asset.status != MediaStatus.READY:
             raise UploadNotPending(f"This asset is {asset.status}; nothing was stored.")
         await send({"type": "http.response.start", "status": 204, "headers": []})
         await send({"type": "http.response.body", "body": b""})

@@ -19,6 +19,7 @@ from server.domain.clock import utcnow
 from server.domain.errors import InvalidRequest, NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
+from server.domain.states import ChatDeliveryStatus
 from server.services.studios import require_studio
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.models import ChatMessage, ChatOutbox
@@ -29,7 +30,6 @@ MESSAGE_ID_PREFIX = "msg"
 # Platforms whose chat we post to, and the longest message each accepts.
 PLATFORM_TEXT_LIMITS = {"youtube": 200, "twitch": 500, "facebook": 8000, "kick": 500}
 DELIVERY_LEASE = timedelta(seconds=30)
-PENDING, SENT, FAILED = "pending", "sent", "failed"
 
 
 @dataclass(frozen=True)
@@ -81,7 +81,9 @@ class ChatService:
                         message_id=message.id,
                         connection_id=connection_id,
                         platform=platform,
-                        status=FAILED if too_long else PENDING,
+                        status=ChatDeliveryStatus.FAILED
+                        if too_long
+                        else ChatDeliveryStatus.ACCEPTED,
                         reason="text_too_long" if too_long else None,
                         attempts=0,
                         created_at=now,
@@ -91,7 +93,11 @@ class ChatService:
                 if too_long:
                     uow.events.queue("chat.delivery_failed", ("chat_message", message.id))
             uow.commit()
-            pending = [d.id for d in uow.chat.deliveries_of([message.id]) if d.status == PENDING]
+            pending = [
+                d.id
+                for d in uow.chat.deliveries_of([message.id])
+                if d.status == ChatDeliveryStatus.ACCEPTED
+            ]
         for delivery_id in pending:
             self.deliver(delivery_id)
         with self._uow() as uow:
@@ -111,19 +117,19 @@ class ChatService:
             delivery = OutboundDelivery(entry.id, entry.platform, entry.connection_id, message.text)
         try:
             self._adapter.send(delivery)
-            status, reason = SENT, None
+            status, reason = ChatDeliveryStatus.SENT, None
         except PermanentDeliveryError as exc:
-            status, reason = FAILED, exc.reason
+            status, reason = ChatDeliveryStatus.FAILED, exc.reason
         except (TransientDeliveryError, OSError) as exc:
             logger.warning("chat delivery %s will be retried: %s", delivery_id, exc)
-            status, reason = PENDING, "retrying"
+            status, reason = ChatDeliveryStatus.ACCEPTED, "retrying"
         with self._uow() as uow:
             entry = uow.session.get(ChatOutbox, delivery_id)
-            if entry is not None and entry.status == PENDING:
+            if entry is not None and entry.status == ChatDeliveryStatus.ACCEPTED:
                 entry.status, entry.reason = status, reason
                 entry.claimed_until = None
                 entry.updated_at = utcnow()
-                if status == FAILED:
+                if status == ChatDeliveryStatus.FAILED:
                     uow.events.queue("chat.delivery_failed", ("chat_message", entry.message_id))
                 uow.commit()
 

@@ -26,6 +26,7 @@ from server.domain.errors import (
 )
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
+from server.domain.states import MediaStatus
 from server.services.unit_of_work import UnitOfWorkFactory
 from server.storage.media_store import (
     MediaStore,
@@ -40,7 +41,6 @@ from server.storage.models import MediaAsset
 logger = logging.getLogger("trax.media")
 
 MEDIA_ID_PREFIX = "media"
-PENDING, READY, FAILED, EXPIRED = "pending_upload", "ready", "failed", "expired"
 _EXPIRES = re.compile(r"^[0-9]{1,12}$")  # Unix seconds, ASCII digits only
 
 
@@ -66,16 +66,16 @@ class UploadGrant:
 def settle(asset: MediaAsset, stored: StoredObject | None, now: datetime) -> Settlement | None:
     """The final status storage implies for a pending asset, or None while it is undecided."""
     if stored is None:
-        return Settlement(EXPIRED) if now >= asset.upload_expires_at else None
+        return Settlement(MediaStatus.EXPIRED) if now >= asset.upload_expires_at else None
     if stored.completed_at >= asset.upload_expires_at:
-        return Settlement(EXPIRED, discard_object=True)
+        return Settlement(MediaStatus.EXPIRED, discard_object=True)
     if stored.size != asset.size:
-        return Settlement(FAILED, "size_mismatch", discard_object=True)
+        return Settlement(MediaStatus.FAILED, "size_mismatch", discard_object=True)
     if stored.content_type is not None and stored.content_type.strip().lower() != (
         asset.content_type
     ):
-        return Settlement(FAILED, "content_type_mismatch", discard_object=True)
-    return Settlement(READY)
+        return Settlement(MediaStatus.FAILED, "content_type_mismatch", discard_object=True)
+    return Settlement(MediaStatus.READY)
 
 
 class MediaService:
@@ -114,7 +114,7 @@ class MediaService:
             filename=filename,
             content_type=content_type,
             size=size,
-            status=PENDING,
+            status=MediaStatus.PENDING_UPLOAD,
             failure_reason=None,
             upload_expires_at=expires_at,
             ready_at=None,
@@ -160,7 +160,7 @@ class MediaService:
         if self._clock() >= asset.upload_expires_at:
             raise UploadUrlExpired()
         asset = self._reconciled([asset])[0]
-        if asset.status != PENDING:
+        if asset.status != MediaStatus.PENDING_UPLOAD:
             raise UploadNotPending(f"This asset is already {asset.status}; nothing was stored.")
         return UploadGrant(asset.id, asset.content_type, asset.size, asset.upload_expires_at)
 
@@ -183,7 +183,7 @@ class MediaService:
         """The assets with every pending one settled as storage says. Storage is asked outside
         any transaction; each settlement is a conditional write (only from pending_upload), so
         concurrent readers agree on one outcome."""
-        pending = [asset for asset in assets if asset.status == PENDING]
+        pending = [asset for asset in assets if asset.status == MediaStatus.PENDING_UPLOAD]
         if not pending:
             return assets
         now = self._clock()
@@ -207,7 +207,7 @@ class MediaService:
                     media_id,
                     status=outcome.status,
                     failure_reason=outcome.failure_reason,
-                    ready_at=now if outcome.status == READY else None,
+                    ready_at=now if outcome.status == MediaStatus.READY else None,
                     now=now,
                 )
             }
@@ -215,7 +215,7 @@ class MediaService:
                 uow.events.queue(
                     f"media.{settlements[media_id].status}",
                     ("media", media_id),
-                    {"status": PENDING},
+                    {"status": MediaStatus.PENDING_UPLOAD},
                 )
             uow.commit()
             current = uow.media.get_many(list(settlements))

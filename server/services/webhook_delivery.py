@@ -27,13 +27,12 @@ from server.config import Settings
 from server.domain.clock import utcnow
 from server.domain.errors import InvalidRequest, ServiceUnavailable
 from server.domain.ids import new_id
+from server.domain.states import WebhookDeliveryStatus
 from server.services.events import RETENTION
 from server.services.outbound import OutboundGuard
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.services.webhooks import ATTEMPT_ID_PREFIX, check_webhook_url, connect_address
 from server.storage.event_repositories import (
-    FAILED,
-    SUCCEEDED,
     LeasedDelivery,
     delivery_wakeups,
 )
@@ -257,10 +256,10 @@ class DeliveryWorker:
             now = self._clock()
             next_retry = None
             if response.status is not None and 200 <= response.status < 300:
-                delivery.status = SUCCEEDED
+                delivery.status = WebhookDeliveryStatus.SUCCEEDED
                 uow.webhooks.record_success(leased.endpoint_id)
             elif response.status == 410:
-                delivery.status = FAILED
+                delivery.status = WebhookDeliveryStatus.FAILED
                 self._disable(uow, leased.endpoint_id, "gone", now)
             else:
                 failing_since = uow.webhooks.record_failure(leased.endpoint_id, started)
@@ -268,7 +267,7 @@ class DeliveryWorker:
                     leased.attempt, response.status, response.retry_after, self._rng, now
                 )
                 if delay is None:
-                    delivery.status = FAILED
+                    delivery.status = WebhookDeliveryStatus.FAILED
                 else:
                     next_retry = now + delay
                     delivery.next_attempt_at = next_retry

@@ -16,11 +16,12 @@ from server.domain.clock import Clock, utcnow
 from server.domain.errors import Conflict, ErrorCode, InvalidRequest, NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
+from server.domain.states import WebhookDeliveryStatus
 from server.services.event_objects import render
 from server.services.events import RETENTION, require_known_types
 from server.services.outbound import PLATFORM_CALLER, IPAddress, OutboundGuard
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from server.storage.event_repositories import PENDING, new_delivery
+from server.storage.event_repositories import new_delivery
 from server.storage.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from server.webhooks.signing import SecretBox, new_signing_secret
 
@@ -206,8 +207,8 @@ class WebhookService:
             if delivery is None:
                 delivery = new_delivery(endpoint.id, event.id, now)
                 uow.webhooks.add_delivery(delivery)
-            elif delivery.status != PENDING:
-                delivery.status = PENDING
+            elif delivery.status != WebhookDeliveryStatus.PENDING:
+                delivery.status = WebhookDeliveryStatus.PENDING
                 delivery.attempts = 0
                 delivery.next_attempt_at = now
                 delivery.updated_at = now

@@ -14,10 +14,10 @@ from sqlalchemy.orm import Session
 from server.domain.clock import timestamp
 from server.domain.ids import new_id
 from server.domain.pagination import PageRequest
+from server.domain.states import WebhookDeliveryStatus
 from server.storage.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 EVENT_ID_PREFIX = "evt"
-PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
 
 
 class DeliveryWakeups:
@@ -177,7 +177,7 @@ def new_delivery(endpoint_id: str, event_id: str, now: datetime) -> WebhookDeliv
         id=new_id("whd"),
         endpoint_id=endpoint_id,
         event_id=event_id,
-        status=PENDING,
+        status=WebhookDeliveryStatus.PENDING,
         attempts=0,
         next_attempt_at=now,
         created_at=now,
@@ -268,7 +268,7 @@ class WebhookRepository:
             select(WebhookDelivery.id, WebhookDelivery.endpoint_id)
             .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
             .where(
-                WebhookDelivery.status == PENDING,
+                WebhookDelivery.status == WebhookDeliveryStatus.PENDING,
                 WebhookDelivery.next_attempt_at <= now,
                 or_(WebhookDelivery.leased_until.is_(None), WebhookDelivery.leased_until < now),
                 WebhookEndpoint.enabled.is_(True),

@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.domain.pagination import PageRequest
+from server.domain.states import ChatDeliveryStatus
 from server.storage.event_repositories import EventRepository
 from server.storage.models import (
     Account,
@@ -490,8 +491,11 @@ class ConnectionRepository:
         )
         self.session.execute(
             update(ChatOutbox)
-            .where(ChatOutbox.connection_id == connection.id, ChatOutbox.status == "pending")
-            .values(status="failed", reason="connection_unlinked", updated_at=at)
+            .where(
+                ChatOutbox.connection_id == connection.id,
+                ChatOutbox.status == ChatDeliveryStatus.ACCEPTED,
+            )
+            .values(status=ChatDeliveryStatus.FAILED, reason="connection_unlinked", updated_at=at)
             .execution_options(synchronize_session=False)
         )
         self.session.execute(
@@ -554,7 +558,7 @@ class ChatRepository:
             update(ChatOutbox)
             .where(
                 ChatOutbox.id == outbox_id,
-                ChatOutbox.status == "pending",
+                ChatOutbox.status == ChatDeliveryStatus.ACCEPTED,
                 (ChatOutbox.claimed_until.is_(None)) | (ChatOutbox.claimed_until < now),
             )
             .values(claimed_until=lease_until, attempts=ChatOutbox.attempts + 1)
@@ -569,7 +573,7 @@ class ChatRepository:
             self.session.scalars(
                 select(ChatOutbox.id)
                 .where(
-                    ChatOutbox.status == "pending",
+                    ChatOutbox.status == ChatDeliveryStatus.ACCEPTED,
                     (ChatOutbox.claimed_until.is_(None)) | (ChatOutbox.claimed_until < now),
                 )
                 .order_by(ChatOutbox.id)
