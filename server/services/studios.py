@@ -4,6 +4,7 @@ from server.domain.clock import utcnow
 from server.domain.errors import NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
+from server.domain.states import StreamState
 from server.services.changes import apply_changes, given
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.models import Studio
@@ -27,7 +28,7 @@ class StudioService:
             account_id=account_id,
             name=name,
             auto_go_live=auto_go_live,
-            stream_state="offline",
+            stream_state=StreamState.OFFLINE,
             created_at=now,
             updated_at=now,
         )

@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
-LIVE = "live"
-ERRORED = "errored"
-STARTING = "starting"
+from server.domain.states import OutputState
+
+# The output states an engine reports (the service stores them as they are).
+LIVE, ERRORED, STARTING = OutputState.LIVE, OutputState.ERRORED, OutputState.STARTING
 
 
 @dataclass(frozen=True)

@@ -58,3 +58,52 @@ def test_keys_made_before_users_existed_belong_to_the_account_owner(tmp_path):
     assert principal.user_id == owner.id
     assert principal.scopes == {"studios:read", "media:write"}
     services.close()
+
+
+def test_queued_chat_deliveries_are_renamed_accepted_and_back(tmp_path):
+    from sqlalchemy import text
+
+    url = f"sqlite:///{tmp_path / 'chat.db'}"
+    migrate.upgrade(url, "0008")
+    engine = create_engine(url)
+    now = {"now": "2026-12-01 10:00:00"}
+    with engine.begin() as connection:
+        connection.execute(
+            text("INSERT INTO accounts (id, name, created_at) VALUES ('acct_1', 'A', :now)"), now
+        )
+        connection.execute(
+            text(
+                "INSERT INTO studios (id, account_id, name, auto_go_live, stream_state, "
+                "created_at, updated_at) VALUES ('studio_1', 'acct_1', 'S', 0, 'offline', "
+                ":now, :now)"
+            ),
+            now,
+        )
+        connection.execute(
+            text(
+                "INSERT INTO chat_messages (id, account_id, studio_id, direction, author_name, "
+                "text, created_at) VALUES ('msg_1', 'acct_1', 'studio_1', 'outbound', 'A', 'hi', "
+                ":now)"
+            ),
+            now,
+        )
+        for outbox_id, status in (("dlv_1", "pending"), ("dlv_2", "sent")):
+            connection.execute(
+                text(
+                    "INSERT INTO chat_outbox (id, message_id, platform, status, attempts, "
+                    "created_at, updated_at) VALUES (:id, 'msg_1', 'twitch', :status, 0, "
+                    ":now, :now)"
+                ),
+                {"id": outbox_id, "status": status, **now},
+            )
+
+    def statuses() -> list[str]:
+        with engine.connect() as connection:
+            rows = connection.execute(text("SELECT status FROM chat_outbox ORDER BY id"))
+            return [row[0] for row in rows]
+
+    migrate.upgrade(url, "0011")
+    assert statuses() == ["accepted", "sent"]
+    migrate.downgrade(url, "0008")
+    assert statuses() == ["pending", "sent"]
+    engine.dispose()
