@@ -42,6 +42,10 @@ class Settings:
     write_enabled: bool = False
     # The HMAC key under which API-key secrets are hashed; only the hash is stored.
     key_hash_secret: str = ""
+    # TRAX_SECRET_KEYS: the keyring that seals stream keys at rest, `id=<base64 32 bytes>`
+    # comma-separated, the sealing key first (server/storage/sealed_secrets.py). Unset: one
+    # key derived from the key hash secret.
+    secret_keys: str | None = None
     max_body_bytes: int = 64 * 1024
     # Response validation against the spec: on in tests and CI, off in production (it costs CPU).
     validate_responses: bool = False
@@ -103,6 +107,10 @@ class Settings:
             raise ValueError("TRAX_DNS_TIMEOUT must be more than 0 and at most 30 seconds")
         if self.media_backend == "s3" and not self.s3_bucket:
             raise ValueError("TRAX_MEDIA_BACKEND=s3 needs TRAX_S3_BUCKET")
+        if self.secret_keys:
+            from server.storage.sealed_secrets import SecretKeyring
+
+            SecretKeyring.from_setting(self.secret_keys, self.key_hash_secret)
         if self.stream_engine not in STREAM_ENGINES:
             raise ValueError(f"TRAX_STREAM_ENGINE must be one of {', '.join(STREAM_ENGINES)}")
 
@@ -175,6 +183,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "database_url": ("TRAX_DATABASE_URL", _str),
     "write_enabled": ("PUBLIC_API_WRITE_ENABLED", _flag_value),
     "key_hash_secret": ("TRAX_KEY_HASH_SECRET", _str),
+    "secret_keys": ("TRAX_SECRET_KEYS", _str),
     "max_body_bytes": ("TRAX_MAX_BODY_BYTES", int),
     "validate_responses": ("TRAX_VALIDATE_RESPONSES", _flag_value),
     "last_used_resolution_seconds": ("TRAX_LAST_USED_RESOLUTION", int),

@@ -3,13 +3,14 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from server.domain.clock import utcnow
 from server.domain.errors import Conflict, InvalidRequest, NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
 from server.services.changes import apply_changes, given
 from server.services.studios import require_studio
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
-from server.storage.models import Source, utcnow
+from server.storage.models import Source
 
 SOURCE_ID_PREFIX = "source"
 MEDIA_KIND = "media"
@@ -76,6 +77,7 @@ class SourceService:
                     raise InvalidRequest(
                         "mediaId must name a ready (or still uploading) asset of your library."
                     )
+            uow.studios.lock(account_id, studio_id)  # the count and the insert are one step
             if uow.sources.count(account_id, studio_id) >= MAX_SOURCES_PER_STUDIO:
                 raise Conflict(
                     "limit_reached", f"A studio holds at most {MAX_SOURCES_PER_STUDIO} sources."
