@@ -1,9 +1,10 @@
 from __future__ import annotations
 
 from server.domain.clock import utcnow
-from server.domain.errors import Conflict, InvalidRequest, NotFound
+from server.domain.errors import Conflict, ErrorCode, InvalidRequest, NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
+from server.domain.states import OutputState
 from server.services.changes import apply_changes, given
 from server.services.ingest_urls import IngestUrlPolicy
 from server.services.stream import STREAMING, StreamService, require_streamable
@@ -70,7 +71,7 @@ class DestinationService:
             uow.studios.lock(account_id, studio_id)  # the count and the insert are one step
             if uow.destinations.count(account_id, studio_id) >= MAX_DESTINATIONS_PER_STUDIO:
                 raise Conflict(
-                    "limit_reached",
+                    ErrorCode.LIMIT_REACHED,
                     f"A studio holds at most {MAX_DESTINATIONS_PER_STUDIO} destinations.",
                 )
             self._check_connection(uow, account_id, platform, connection_id)
@@ -83,7 +84,7 @@ class DestinationService:
                 rtmp_url=rtmp_url,
                 enabled=enabled,
                 connection_id=connection_id,
-                output_state="idle",
+                output_state=OutputState.IDLE,
                 created_at=now,
                 updated_at=now,
             )
@@ -115,7 +116,7 @@ class DestinationService:
             rtmp_url = self._urls.check(rtmp_url, caller=account_id)
         with self._uow() as uow:
             studio, destination = self._require(uow, account_id, studio_id, destination_id)
-            if connection_id is not _UNCHANGED and connection_id is not None:
+            if isinstance(connection_id, str):  # neither left out nor cleared
                 self._check_connection(uow, account_id, destination.platform, connection_id)
             was_enabled = destination.enabled
             changes = given(name=name, rtmp_url=rtmp_url, enabled=enabled)

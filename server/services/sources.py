@@ -4,9 +4,10 @@ import uuid
 from dataclasses import dataclass
 
 from server.domain.clock import utcnow
-from server.domain.errors import Conflict, InvalidRequest, NotFound
+from server.domain.errors import Conflict, ErrorCode, InvalidRequest, NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
+from server.domain.states import MediaStatus, SourceStatus
 from server.services.changes import apply_changes, given
 from server.services.studios import require_studio
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -14,7 +15,7 @@ from server.storage.models import Source
 
 SOURCE_ID_PREFIX = "source"
 MEDIA_KIND = "media"
-PLAYABLE_MEDIA_STATUSES = ("pending_upload", "ready")
+PLAYABLE_MEDIA_STATUSES = (MediaStatus.PENDING_UPLOAD, MediaStatus.READY)
 MAX_SOURCES_PER_STUDIO = 25
 # The ingest plane's ports (v1-contract.md): RTMP 1935, RTMPS 1936, SRT 8890, WHIP 8889.
 RTMP_PORT, RTMPS_PORT, SRT_PORT, WHIP_PORT = 1935, 1936, 8890, 8889
@@ -80,7 +81,8 @@ class SourceService:
             uow.studios.lock(account_id, studio_id)  # the count and the insert are one step
             if uow.sources.count(account_id, studio_id) >= MAX_SOURCES_PER_STUDIO:
                 raise Conflict(
-                    "limit_reached", f"A studio holds at most {MAX_SOURCES_PER_STUDIO} sources."
+                    ErrorCode.LIMIT_REACHED,
+                    f"A studio holds at most {MAX_SOURCES_PER_STUDIO} sources.",
                 )
             source = Source(
                 id=new_id(SOURCE_ID_PREFIX),
@@ -89,7 +91,7 @@ class SourceService:
                 kind=kind,
                 name=name,
                 enabled=enabled,
-                status="idle",
+                status=SourceStatus.IDLE,
                 stream_path=None if media_id else f"inputs/{kind}-{uuid.uuid4()}",
                 media_asset_id=media_id,
                 created_at=now,

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from server.domain.clock import utcnow
-from server.domain.errors import Conflict
+from server.domain.errors import Conflict, ErrorCode
+from server.domain.states import OutputState, StreamState
 from server.services.stream_keys import StreamKeyVault
 from server.services.studios import require_studio
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -26,9 +27,9 @@ from server.streaming.engine import ERRORED, LIVE, STARTING, OutputTarget, Strea
 
 logger = logging.getLogger("trax.stream")
 
-OFFLINE, STOPPING = "offline", "stopping"
-STREAMING = (STARTING, LIVE)
-IDLE, DISABLED = "idle", "disabled"
+OFFLINE, STOPPING = StreamState.OFFLINE, StreamState.STOPPING
+STREAMING = (StreamState.STARTING, StreamState.LIVE)
+IDLE, DISABLED = OutputState.IDLE, OutputState.DISABLED
 # A relay worker refreshes a live output's health every second; a `live` older than this was
 # written by a worker that is gone, so it is not reported as live.
 LIVE_REPORT_STALE_AFTER = timedelta(seconds=10)
@@ -63,7 +64,7 @@ def reported_recently(destination: Destination) -> bool:
 def require_streamable(destination: Destination) -> None:
     if destination.enabled and not destination.has_stream_key:
         raise Conflict(
-            "destination_missing_stream_key",
+            ErrorCode.DESTINATION_MISSING_STREAM_KEY,
             f"Destination {destination.id} is enabled but has no stream key.",
         )
 
@@ -142,13 +143,15 @@ class StreamService:
             if studio.stream_state in STREAMING:
                 return None
             if studio.stream_state == STOPPING:
-                raise Conflict("stream_busy", "The studio is stopping; try again when offline.")
+                raise Conflict(
+                    ErrorCode.STREAM_BUSY, "The studio is stopping; try again when offline."
+                )
             enabled = [
                 d for d in uow.destinations.all_for_studio(account_id, studio_id) if d.enabled
             ]
             if not enabled:
                 raise Conflict(
-                    "no_enabled_destination",
+                    ErrorCode.NO_ENABLED_DESTINATION,
                     "The studio has no enabled destination to go live to.",
                 )
             for destination in enabled:
@@ -251,6 +254,7 @@ class StreamService:
                 if studio.stream_state not in STREAMING:
                     return
                 destination = uow.destinations.get(account_id, studio_id, destination_id)
+            state: str
             if destination is None or not destination.enabled:
                 self._engine.stop_output(studio_id, destination_id)
                 state = IDLE

@@ -20,6 +20,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from server.domain.states import OutputState, SourceStatus, StreamState
+
 
 class UTCDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes on every backend (SQLite keeps no offset)."""
@@ -118,7 +120,7 @@ class Studio(Base):
     account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"))
     name: Mapped[str] = mapped_column(String(100))
     auto_go_live: Mapped[bool] = mapped_column(Boolean, default=False)
-    stream_state: Mapped[str] = mapped_column(String(32), default="offline")
+    stream_state: Mapped[str] = mapped_column(String(32), default=StreamState.OFFLINE)
     # Incremented by every stream state change: a go-live or go-offline completes its own
     # transition only while the generation it started is current, so a stale completion loses.
     stream_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -154,7 +156,7 @@ class Source(Base):
     kind: Mapped[str] = mapped_column(String(16))
     name: Mapped[str] = mapped_column(String(100))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    status: Mapped[str] = mapped_column(String(32), default="idle")
+    status: Mapped[str] = mapped_column(String(32), default=SourceStatus.IDLE)
     # Network sources publish to a stream path; a media source plays a library asset instead.
     stream_path: Mapped[str | None] = mapped_column(String(128), unique=True, nullable=True)
     media_asset_id: Mapped[str | None] = mapped_column(
@@ -186,7 +188,7 @@ class Destination(Base):
         ForeignKey("connections.id", ondelete="SET NULL"), nullable=True, index=True
     )
     # The output's state as the stream engine last reported it (idle/starting/live/errored).
-    output_state: Mapped[str] = mapped_column(String(32), default="idle")
+    output_state: Mapped[str] = mapped_column(String(32), default=OutputState.IDLE)
     # Why the output is errored (connection_refused, key_rejected, input_lost, process_exited)
     # and when the relay tries again; null otherwise.
     output_reason: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import CursorResult, Result, Select, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from server.domain.pagination import PageRequest
-from server.domain.states import ChatDeliveryStatus
+from server.domain.states import ChatDeliveryStatus, MediaStatus, StreamState
 from server.storage.event_repositories import EventRepository
 from server.storage.models import (
     Account,
@@ -28,6 +29,15 @@ from server.storage.models import (
     User,
     UserSession,
 )
+
+
+def _rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched (its result is a CursorResult)."""
+    return cast(CursorResult[Any], result).rowcount
+
+
+def _count(session: Session, query: Select[Any]) -> int:
+    return session.scalar(query) or 0
 
 
 @dataclass(frozen=True)
@@ -209,7 +219,7 @@ class StudioRepository:
             .values(id=Studio.id)
             .execution_options(synchronize_session=False)
         )
-        return result.rowcount == 1
+        return _rowcount(result) == 1
 
 
 @dataclass(frozen=True)
@@ -305,7 +315,7 @@ class RelayLeaseRepository:
     (one conditional upsert per studio, so two workers never both win one), renewed by its
     holder, and released when the studio goes offline."""
 
-    ACTIVE_STATES = ("starting", "live", "stopping")
+    ACTIVE_STATES = (StreamState.STARTING, StreamState.LIVE, StreamState.STOPPING)
 
     def __init__(self, session: Session):
         self.session = session
@@ -385,10 +395,11 @@ class SourceRepository:
         ).one_or_none()
 
     def count(self, account_id: str, studio_id: str) -> int:
-        return self.session.scalar(
+        return _count(
+            self.session,
             select(func.count())
             .select_from(Source)
-            .where(Source.account_id == account_id, Source.studio_id == studio_id)
+            .where(Source.account_id == account_id, Source.studio_id == studio_id),
         )
 
     def page(self, account_id: str, studio_id: str, request: PageRequest) -> list[Source]:
@@ -441,10 +452,11 @@ class DestinationRepository:
         )
 
     def count(self, account_id: str, studio_id: str) -> int:
-        return self.session.scalar(
+        return _count(
+            self.session,
             select(func.count())
             .select_from(Destination)
-            .where(Destination.account_id == account_id, Destination.studio_id == studio_id)
+            .where(Destination.account_id == account_id, Destination.studio_id == studio_id),
         )
 
     def all_for_studio(self, account_id: str, studio_id: str) -> list[Destination]:
@@ -465,7 +477,7 @@ class DestinationRepository:
     def set_output_states(
         self,
         studio_id: str,
-        states: dict[str, str | OutputStatus],
+        states: Mapping[str, str | OutputStatus],
         reasons: dict[str, str] | None = None,
     ) -> None:
         """The one write of destination output state (a bare state string clears the reason,
@@ -621,7 +633,7 @@ class ChatRepository:
             .values(claimed_until=lease_until, attempts=ChatOutbox.attempts + 1)
             .execution_options(synchronize_session=False)
         )
-        if claimed.rowcount != 1:
+        if _rowcount(claimed) != 1:
             return None
         return self.session.get(ChatOutbox, outbox_id, populate_existing=True)
 
@@ -675,10 +687,10 @@ class MediaAssetRepository:
         racing reconcilers cannot both settle it (the loser changes nothing); True if it won."""
         result = self.session.execute(
             update(MediaAsset)
-            .where(MediaAsset.id == media_id, MediaAsset.status == "pending_upload")
+            .where(MediaAsset.id == media_id, MediaAsset.status == MediaStatus.PENDING_UPLOAD)
             .values(status=status, failure_reason=failure_reason, ready_at=ready_at, updated_at=now)
         )
-        return result.rowcount == 1
+        return _rowcount(result) == 1
 
     def get_many(self, media_ids: list[str]) -> dict[str, MediaAsset]:
         if not media_ids:

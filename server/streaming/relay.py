@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import logging
 import os
 import queue
@@ -28,10 +29,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 from urllib.parse import urlsplit
 
 from server.domain.clock import utcnow
 from server.domain.errors import InvalidRequest
+from server.domain.states import OutputState, StreamState
 from server.services.outbound import OutboundGuard
 from server.services.stream_keys import StreamKeyVault
 from server.services.unit_of_work import UnitOfWorkFactory
@@ -41,9 +44,10 @@ from server.streaming import ffmpeg as ff
 
 logger = logging.getLogger("trax.relay")
 
-STARTING, LIVE, ERRORED, IDLE, OFFLINE, STOPPING = (
-    "starting", "live", "errored", "idle", "offline", "stopping"
+STARTING, LIVE, ERRORED, IDLE = (
+    OutputState.STARTING, OutputState.LIVE, OutputState.ERRORED, OutputState.IDLE
 )  # fmt: skip
+OFFLINE, STOPPING = StreamState.OFFLINE, StreamState.STOPPING
 SLATE = "slate"
 # An output whose byte count has not grown for this long is stalled: killed and retried.
 STALL_SECONDS = 6.0
@@ -103,7 +107,9 @@ class ProgramProcess:
 
     def _fan_out(self) -> None:
         stream = self.process.stdout
-        while chunk := stream.read1(CHUNK_BYTES):
+        if stream is None:  # never: the program is started with stdout=PIPE
+            return
+        while chunk := cast(io.BufferedReader, stream).read1(CHUNK_BYTES):
             with self._lock:
                 subscribers = list(self._subscribers)
             for output in subscribers:
@@ -147,7 +153,8 @@ class OutputProcess:
         self._writer = threading.Thread(target=self._write, daemon=True)
         self._writer.start()
 
-    def offer(self, chunk: bytes) -> None:
+    def offer(self, chunk: bytes | None) -> None:
+        """A chunk of the program, or None: the end of it."""
         # A slow output drops program data rather than stall the others.
         with contextlib.suppress(queue.Full):
             self._queue.put_nowait(chunk)
@@ -158,6 +165,8 @@ class OutputProcess:
 
     def _write(self) -> None:
         stdin = self.process.stdin
+        if stdin is None:  # never: an output is started with stdin=PIPE
+            return
         try:
             while (chunk := self._queue.get()) is not None:
                 stdin.write(chunk)
@@ -339,14 +348,14 @@ class RelayWorker:
             program_written = studio.program
 
         program_key, media = self._choose_program(sources)
-        now = time.monotonic()
+        tick = time.monotonic()
         if runtime.program_key != program_key or (
             runtime.program is not None and not runtime.program.alive()
         ):
             if runtime.program is not None and not runtime.program.alive():
                 runtime.program_failures += 1
                 delay = backoff_seconds(runtime.program_failures)
-                runtime.program_retry_at = now + delay
+                runtime.program_retry_at = tick + delay
                 logger.warning(
                     "studio %s: program process exited: %s",
                     runtime.studio_id,
@@ -358,7 +367,7 @@ class RelayWorker:
                     slot.retry_at_wall = utcnow() + timedelta(seconds=delay)
             self._stop_runtime(runtime)
             runtime.program_key = program_key
-        if runtime.program is None and now >= runtime.program_retry_at:
+        if runtime.program is None and tick >= runtime.program_retry_at:
             runtime.program = self._start_program(media, studio_name)
 
         desired = {d.id: d for d in destinations if d.enabled and d.has_stream_key}
@@ -367,7 +376,7 @@ class RelayWorker:
                 self._stop_slot(runtime, runtime.outputs.pop(destination_id))
         statuses: dict[str, OutputStatus] = {}
         for destination in desired.values():
-            statuses[destination.id] = self._reconcile_output(runtime, destination, now)
+            statuses[destination.id] = self._reconcile_output(runtime, destination, tick)
 
         if runtime.program is not None:
             runtime.program.start_pump()
@@ -376,7 +385,7 @@ class RelayWorker:
             runtime.program_failures = 0
         with self._uow() as uow:
             wrote = False
-            due = now - runtime.written_at >= HEALTH_WRITE_SECONDS
+            due = tick - runtime.written_at >= HEALTH_WRITE_SECONDS
             changed = {
                 d: s
                 for d, s in statuses.items()
@@ -387,7 +396,7 @@ class RelayWorker:
                 runtime.written.update(changed)
                 wrote = True
             if due:
-                runtime.written_at = now
+                runtime.written_at = tick
             current_program = program_key if runtime.program is not None else None
             if current_program != program_written:
                 uow.stream.set_program(runtime.studio_id, current_program)

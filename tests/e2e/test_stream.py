@@ -146,7 +146,7 @@ def test_while_live_an_enabled_destination_keeps_a_key(api, studio):
 def api_over(engine, settings, services, tenant) -> ApiClient:
     """An app of its own whose stream service drives `engine` (the shared app's engine is
     never patched)."""
-    stream = StreamService(services.unit_of_work, engine)
+    stream = StreamService(services.unit_of_work, engine, services.stream_keys)
     return ApiClient(create_app(settings, replace(services, stream=stream)), tenant.secret)
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from server.domain.clock import utcnow
+from server.storage.repositories import StreamTransitionMade
 from server.streaming.engine import OutputTarget
 
 
@@ -22,6 +23,7 @@ class Studio:
     id: str
     account_id: str
     stream_state: str = "offline"
+    stream_generation: int = 0
     stream_started_at: datetime | None = None
     program: str | None = None
     updated_at: datetime = field(default_factory=utcnow)
@@ -37,6 +39,10 @@ class Destination:
     rtmp_url: str = "rtmp://203.0.113.5/live"
     output_state: str = "idle"
     health_at: datetime | None = None
+
+    @property
+    def has_stream_key(self) -> bool:
+        return self.stream_key is not None
 
 
 @dataclass
@@ -107,20 +113,30 @@ class _Stream:
         from_states: Iterable[str],
         to_state: str,
         at: datetime,
+        *,
+        generation: int | None = None,
         **values: Any,
-    ) -> bool:
+    ) -> StreamTransitionMade | None:
+        """As the repository: from one of `from_states` (at `generation` when given), moving
+        the generation on and logging the step."""
         studio = self._uow.data.studios.get(studio_id)
         if studio is None or studio.account_id != account_id:
-            return False
+            return None
         if studio.stream_state not in tuple(from_states):
-            return False
+            return None
+        if generation is not None and studio.stream_generation != generation:
+            return None
+        previous = studio.stream_state
         studio.stream_state, studio.updated_at = to_state, at
+        studio.stream_generation += 1
         for name, value in values.items():
             setattr(studio, name, value)
-        return True
+        self._uow.data.transitions.append((studio_id, previous, to_state))
+        return StreamTransitionMade(previous, to_state, studio.stream_generation)
 
-    def record(self, studio_id: str, from_state: str, to_state: str, at: datetime) -> None:
-        self._uow.data.transitions.append((studio_id, from_state, to_state))
+    def generation(self, studio_id: str) -> int | None:
+        studio = self._uow.data.studios.get(studio_id)
+        return None if studio is None else studio.stream_generation
 
     def transitions(self, studio_id: str) -> list[Any]:
         return [_Transition(f, t) for s, f, t in self._uow.data.transitions if s == studio_id]
@@ -200,3 +216,12 @@ class ScriptedEngine:
 
     def stop_output(self, studio_id: str, destination_id: str) -> None:
         self.calls.append(("stop_output", destination_id))
+
+
+class PlainStreamKeys:
+    """The stream-key vault of the unit level: keys are kept in the clear on the fake rows."""
+
+    def open(self, destination: Destination) -> str:
+        if destination.stream_key is None:
+            raise ValueError(f"destination {destination.id} has no stream key")
+        return destination.stream_key

@@ -7,7 +7,7 @@ import pytest
 
 from server.domain.errors import Conflict, ErrorCode
 from server.services.stream import StreamService
-from tests.support.fakes import ScriptedEngine, Store, fake_unit_of_work
+from tests.support.fakes import PlainStreamKeys, ScriptedEngine, Store, fake_unit_of_work
 
 ACCOUNT = "acc_1"
 
@@ -21,7 +21,7 @@ def store() -> Store:
 
 
 def service(store: Store, engine: ScriptedEngine) -> StreamService:
-    return StreamService(fake_unit_of_work(store), engine)  # type: ignore[arg-type]
+    return StreamService(fake_unit_of_work(store), engine, PlainStreamKeys())  # type: ignore[arg-type]
 
 
 def test_go_live_goes_live_when_the_engine_says_so(store):
