@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,12 +26,12 @@ class DeliveryWakeups:
     wakes them at once instead of at their next poll (workers elsewhere still poll)."""
 
     def __init__(self) -> None:
-        self._events: set = set()
+        self._events: set[threading.Event] = set()
 
-    def register(self, event) -> None:
+    def register(self, event: threading.Event) -> None:
         self._events.add(event)
 
-    def unregister(self, event) -> None:
+    def unregister(self, event: threading.Event) -> None:
         self._events.discard(event)
 
     def wake(self) -> None:
@@ -47,13 +48,15 @@ class PendingEvent:
     of the transaction, so it shows the resource as the API returns it at that moment."""
 
     type: str
-    subject: tuple  # ("stream", studio_id), ("media", media_id), ("literal", account_id, obj) …
+    subject: tuple[
+        Any, ...
+    ]  # ("stream", studio_id), ("media", media_id), ("literal", account_id, obj) …
     previous: dict[str, Any] | None
     only_endpoint_id: str | None = None
 
 
 # (session, subject) -> (account_id, object), or None when the subject no longer exists.
-Renderer = Callable[[Session, tuple], "tuple[str, dict[str, Any]] | None"]
+Renderer = Callable[[Session, tuple[Any, ...]], "tuple[str, dict[str, Any]] | None"]
 
 
 @dataclass
@@ -67,7 +70,7 @@ class EventRepository:
     def queue(
         self,
         type: str,
-        subject: tuple,
+        subject: tuple[Any, ...],
         previous: dict[str, Any] | None = None,
         *,
         only_endpoint_id: str | None = None,

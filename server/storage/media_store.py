@@ -24,7 +24,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from server.storage.files import private_directory
@@ -237,7 +237,7 @@ def sane_origin(origin: str) -> str | None:
 class S3MediaStore:
     """Objects at `<bucket>/<prefix><mediaId>` in an S3-compatible store."""
 
-    def __init__(self, client, bucket: str, key_prefix: str = "media/") -> None:
+    def __init__(self, client: Any, bucket: str, key_prefix: str = "media/") -> None:
         self._client = client
         self._bucket = bucket
         self._prefix = key_prefix

@@ -54,7 +54,9 @@ class OutputStatus:
     health_at: datetime | None = None
 
 
-def keyset_page(session: Session, query: Select, id_column, request: PageRequest) -> list:
+def keyset_page(
+    session: Session, query: Select[Any], id_column: Any, request: PageRequest
+) -> list[Any]:
     """One keyset page: at most limit + 1 rows after `after_id`, by id ascending (the extra
     row only tells that another page exists)."""
     if request.after_id is not None:
@@ -246,7 +248,7 @@ class StudioStreamRepository:
         at: datetime,
         *,
         generation: int | None = None,
-        **values,
+        **values: Any,
     ) -> StreamTransitionMade | None:
         """Moves the studio to `to_state` if it is in one of `from_states` (and, when given, still
         at `generation`), records the step in the log and queues its `stream.<state>` event.
