@@ -59,34 +59,15 @@ class DestinationService:
         enabled: bool = True,
         connection_id: str | None = None,
     ) -> Destination:
-        if rtmp_url is None:
-            if platform not in DEFAULT_INGEST_URLS:
-                raise InvalidRequest(f"rtmpUrl is required for platform '{platform}'.")
-            rtmp_url = DEFAULT_INGEST_URLS[platform]
-        else:
-            rtmp_url = self._urls.check(rtmp_url, caller=account_id)
-        now = utcnow()
+        """The ingest URL checked, then the row written under the studio's lock (the count and
+        the insert are one step), then, on a streaming studio, its output started."""
+        rtmp_url = self._ingest_url(account_id, platform, rtmp_url)
         with self._uow() as uow:
             studio = require_studio(uow, account_id, studio_id)
-            uow.studios.lock(account_id, studio_id)  # the count and the insert are one step
-            if uow.destinations.count(account_id, studio_id) >= MAX_DESTINATIONS_PER_STUDIO:
-                raise Conflict(
-                    ErrorCode.LIMIT_REACHED,
-                    f"A studio holds at most {MAX_DESTINATIONS_PER_STUDIO} destinations.",
-                )
+            self._reserve_a_place(uow, account_id, studio_id)
             self._check_connection(uow, account_id, platform, connection_id)
-            destination = Destination(
-                id=new_id(DESTINATION_ID_PREFIX),
-                account_id=account_id,
-                studio_id=studio_id,
-                platform=platform,
-                name=name,
-                rtmp_url=rtmp_url,
-                enabled=enabled,
-                connection_id=connection_id,
-                output_state=OutputState.IDLE,
-                created_at=now,
-                updated_at=now,
+            destination = self._new_destination(
+                account_id, studio_id, platform, name, rtmp_url, enabled, connection_id
             )
             self._stream_keys.set(destination, stream_key)
             streaming = studio.stream_state in STREAMING
@@ -98,6 +79,51 @@ class DestinationService:
             self._stream.output_changed(account_id, studio_id, destination.id, restart=True)
             return self.get(account_id, studio_id, destination.id)
         return destination
+
+    def _ingest_url(self, account_id: str, platform: str, rtmp_url: str | None) -> str:
+        """The platform's own ingest when none is given; a given URL passes the outbound
+        guard (public addresses only)."""
+        if rtmp_url is None:
+            if platform not in DEFAULT_INGEST_URLS:
+                raise InvalidRequest(f"rtmpUrl is required for platform '{platform}'.")
+            return DEFAULT_INGEST_URLS[platform]
+        return self._urls.check(rtmp_url, caller=account_id)
+
+    @staticmethod
+    def _reserve_a_place(uow: UnitOfWork, account_id: str, studio_id: str) -> None:
+        """Locks the studio, so concurrent creates count one after the other, then refuses
+        the 26th destination."""
+        uow.studios.lock(account_id, studio_id)
+        if uow.destinations.count(account_id, studio_id) >= MAX_DESTINATIONS_PER_STUDIO:
+            raise Conflict(
+                ErrorCode.LIMIT_REACHED,
+                f"A studio holds at most {MAX_DESTINATIONS_PER_STUDIO} destinations.",
+            )
+
+    @staticmethod
+    def _new_destination(
+        account_id: str,
+        studio_id: str,
+        platform: str,
+        name: str,
+        rtmp_url: str,
+        enabled: bool,
+        connection_id: str | None,
+    ) -> Destination:
+        now = utcnow()
+        return Destination(
+            id=new_id(DESTINATION_ID_PREFIX),
+            account_id=account_id,
+            studio_id=studio_id,
+            platform=platform,
+            name=name,
+            rtmp_url=rtmp_url,
+            enabled=enabled,
+            connection_id=connection_id,
+            output_state=OutputState.IDLE,
+            created_at=now,
+            updated_at=now,
+        )
 
     def update(
         self,
