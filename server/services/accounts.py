@@ -33,7 +33,7 @@ class AccountService:
             if email is not None and uow.users.find_by_email(email) is not None:
                 raise ValueError(f"a user with email {email} exists")
             uow.accounts.add(account)
-            uow.session.flush()
+            uow.flush()
             uow.users.add(owner)
             uow.commit()
         return account

@@ -72,7 +72,7 @@ class ChatService:
                 created_at=now,
             )
             uow.chat.add_message(message)
-            uow.session.flush()
+            uow.flush()
             for platform, connection_id in self._chat_targets(uow, account_id, studio_id):
                 too_long = len(text) > PLATFORM_TEXT_LIMITS[platform]
                 uow.chat.add_outbox(
@@ -124,7 +124,7 @@ class ChatService:
             logger.warning("chat delivery %s will be retried: %s", delivery_id, exc)
             status, reason = ChatDeliveryStatus.ACCEPTED, "retrying"
         with self._uow() as uow:
-            entry = uow.session.get(ChatOutbox, delivery_id)
+            entry = uow.chat.outbox_entry(delivery_id)
             if entry is not None and entry.status == ChatDeliveryStatus.ACCEPTED:
                 entry.status, entry.reason = status, reason
                 entry.claimed_until = None

@@ -66,6 +66,11 @@ class UnitOfWork:
         # detaches the loaded objects without expiring them, so callers can still read them.
         self.session.close()
 
+    def flush(self) -> None:
+        """Sends the pending writes, so the queries of this unit of work see them (ids,
+        constraints); nothing is committed."""
+        self.session.flush()
+
     def commit(self) -> None:
         from server.services.event_objects import render
 

@@ -588,6 +588,9 @@ class ChatRepository:
     def __init__(self, session: Session):
         self.session = session
 
+    def outbox_entry(self, outbox_id: str) -> ChatOutbox | None:
+        return self.session.get(ChatOutbox, outbox_id)
+
     def add_message(self, message: ChatMessage) -> None:
         self.session.add(message)
 

@@ -25,7 +25,7 @@ def studio(account_id: str, studio_id: str) -> Studio:
 def test_what_is_not_committed_is_not_written(services, tenant):
     with services.unit_of_work() as uow:
         uow.studios.add(studio(tenant.account_id, "studio_uncommitted"))
-        uow.session.flush()
+        uow.flush()
     with services.unit_of_work() as uow:
         assert uow.studios.get(tenant.account_id, "studio_uncommitted") is None
 
@@ -33,7 +33,7 @@ def test_what_is_not_committed_is_not_written(services, tenant):
 def test_a_failure_half_way_leaves_nothing_behind(services, tenant):
     with pytest.raises(RuntimeError), services.unit_of_work() as uow:
         uow.studios.add(studio(tenant.account_id, "studio_half"))
-        uow.session.flush()
+        uow.flush()
         raise RuntimeError("the second write failed")
     with services.unit_of_work() as uow:
         assert uow.studios.get(tenant.account_id, "studio_half") is None
