@@ -8,6 +8,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from server.observability.metrics import instruments
 from server.chat.adapters import (
     ChatAdapter,
     OutboundDelivery,
@@ -111,6 +112,9 @@ class ChatService:
         except (TransientDeliveryError, OSError) as exc:
             logger.warning("chat delivery %s will be retried: %s", delivery_id, exc)
             status, reason = PENDING, "retrying"
+        instruments().chat_delivery_attempts.labels(
+            "retry" if status == PENDING else status
+        ).inc()
         with self._uow() as uow:
             entry = uow.session.get(ChatOutbox, delivery_id)
             if entry is not None and entry.status == PENDING:
