@@ -169,7 +169,9 @@ def test_a_full_session_logs_json_lines_that_hold_no_secret(app, api, tenant, se
 
 
 def probe(database, redis=None, deadline=1.0) -> httpx.Response:
-    app = ReadinessMiddleware(Starlette(), database=database, redis=redis, deadline_seconds=deadline)
+    app = ReadinessMiddleware(
+        Starlette(), database=database, redis=redis, deadline_seconds=deadline
+    )
     with TestClient(app) as client:
         return client.get("/readyz")
 

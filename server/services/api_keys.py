@@ -28,11 +28,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from server.observability.metrics import instruments
 from server.domain.errors import InvalidKey
 from server.domain.ids import new_id
 from server.domain.principal import Principal
 from server.domain.scopes import ALL_SCOPES
+from server.observability.metrics import instruments
 from server.services.unit_of_work import UnitOfWorkFactory
 from server.storage.models import ApiKey, utcnow
 

@@ -25,6 +25,7 @@ from email.utils import parsedate_to_datetime
 
 from server.domain.errors import InvalidRequest, ServiceUnavailable
 from server.domain.ids import new_id
+from server.observability.metrics import instruments
 from server.services.events import RETENTION
 from server.services.outbound import OutboundGuard
 from server.services.unit_of_work import UnitOfWorkFactory
@@ -36,7 +37,6 @@ from server.storage.event_repositories import (
     delivery_wakeups,
 )
 from server.storage.models import WebhookAttempt, utcnow
-from server.observability.metrics import instruments
 from server.webhooks.signing import SecretBox, signature_header
 from server.webhooks.transport import (
     DeliveryRequest,
