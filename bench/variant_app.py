@@ -8,6 +8,7 @@ module covers the ones that are not knobs of the server. Never used in productio
 from __future__ import annotations
 
 import json
+import logging
 import os
 
 from connexion.jsonifier import Jsonifier
@@ -15,10 +16,18 @@ from connexion.jsonifier import Jsonifier
 from server.app import create_app
 from server.config import Settings
 from server.http.connexion_compat import CACHES
+from server.observability.logs import configure_logging
 from server.services.container import Services
 
 LEVERS = {lever.strip() for lever in os.environ.get("BENCH_LEVERS", "").split(",") if lever}
-KNOWN = {"pretty_json", "sqlite_synchronous_normal", "no_operation_cache", "no_validator_cache"}
+KNOWN = {
+    "pretty_json",
+    "sqlite_synchronous_normal",
+    "no_operation_cache",
+    "no_validator_cache",
+    "no_telemetry",
+    "no_request_log",
+}
 if LEVERS - KNOWN:
     raise SystemExit(f"unknown BENCH_LEVERS {sorted(LEVERS - KNOWN)}; known: {sorted(KNOWN)}")
 
@@ -37,4 +46,12 @@ if "no_operation_cache" in LEVERS:
 if "no_validator_cache" in LEVERS:
     caches.discard("validators")
 
-app = create_app(settings, connexion_caches=frozenset(caches), **options)
+configure_logging(settings.log_format)  # as server/asgi.py does
+if "no_request_log" in LEVERS:  # metrics still counted; the one line per request not written
+    logging.getLogger("trax.request").disabled = True
+app = create_app(
+    settings,
+    connexion_caches=frozenset(caches),
+    telemetry="no_telemetry" not in LEVERS,
+    **options,
+)

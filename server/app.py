@@ -50,7 +50,11 @@ from server.http.read_retry import ReadRetryMiddleware
 from server.http.request_id import RequestIdMiddleware
 from server.http.spec import OperationIndex, load_spec
 from server.http.uploads import MediaUploadMiddleware
+from server.observability.metrics import instruments
+from server.observability.readiness import ReadinessMiddleware, database_check, redis_check
+from server.observability.telemetry import RequestTelemetryMiddleware
 from server.services.container import Services
+from server.storage import migrate
 from server.storage.media_store import LocalMediaStore
 from server.web.app import create_web_app
 from server.web.mount import WebPagesMiddleware
@@ -70,6 +74,17 @@ class HandlerResolver(Resolver):
         super().__init__(function_resolver=self._handlers.__getitem__)
 
 
+def sample_process_gauges(services: Services, rate_limiter: RateLimiter) -> None:
+    """This process's database pool and rate-limiter state, sampled after each request."""
+    metrics = instruments()
+    pool = services.engine.pool
+    checked_out = getattr(pool, "checkedout", None)
+    if checked_out is not None and hasattr(pool, "overflow"):
+        metrics.db_pool_in_use.set(checked_out())
+        metrics.db_pool_overflow.set(max(0, pool.overflow()))
+    metrics.redis_fallback_active.set(1 if getattr(rate_limiter, "degraded", False) else 0)
+
+
 APP_FLAVOURS: dict[str, type[FlaskApp] | type[AsyncApp]] = {"flask": FlaskApp, "async": AsyncApp}
 # The response encoding: compact JSON (connexion's FlaskApp default indents by 2).
 COMPACT_JSON = Jsonifier(json, separators=(",", ":"))
@@ -82,11 +97,13 @@ def create_app(
     *,
     connexion_caches: frozenset[str] = connexion_compat.CACHES,
     jsonifier: Jsonifier = COMPACT_JSON,
+    telemetry: bool = True,
 ) -> FlaskApp | AsyncApp:
-    """`connexion_caches` and `jsonifier` are levers the benchmark moves (bench/variant_app.py);
-    production always runs with the defaults."""
+    """`connexion_caches`, `jsonifier` and `telemetry` (the metrics and the request log line)
+    are levers the benchmark moves (bench/variant_app.py); production runs with the defaults."""
     settings = settings or Settings.from_env()
     connexion_compat.install_caches(connexion_caches)
+    instruments()  # before the first request: the metrics register once per process
     app_class = _app_class(settings.app_flavour)
     services = services or Services.build(settings)
     spec = load_spec()
@@ -96,7 +113,12 @@ def create_app(
         __name__,
         jsonifier=jsonifier,
         middlewares=middleware_stack(
-            settings, services, operations, errors, rate_limiter or services.rate_limiter
+            settings,
+            services,
+            operations,
+            errors,
+            rate_limiter or services.rate_limiter,
+            telemetry=telemetry,
         ),
     )
     app.add_api(
@@ -126,6 +148,8 @@ def middleware_stack(
     operations: OperationIndex,
     errors: ErrorHandlers,
     rate_limiter: RateLimiter,
+    *,
+    telemetry: bool = True,
 ) -> list[Any]:
     """connexion's default stack (ConnexionMiddleware.default_middlewares) with the swaps and
     additions server/http/connexion_compat.py documents; tests/e2e/test_connexion_compat.py holds
@@ -133,6 +157,16 @@ def middleware_stack(
     return [
         # Every response, errors included, carries X-Request-Id.
         RequestIdMiddleware,
+        # Metrics and the request log line, just inside the request id so that they see every
+        # answer, the server-error fallback's too (server/observability/telemetry.py).
+        *_telemetry_middleware(services, operations, rate_limiter, enabled=telemetry),
+        # /readyz: the database (at the migrations' head) and Redis answer within the deadline.
+        partial(
+            ReadinessMiddleware,
+            database=database_check(services.engine, migrate.head_revision()),
+            redis=redis_check(settings.redis_url) if settings.redis_url else None,
+            deadline_seconds=settings.ready_timeout_seconds,
+        ),
         # X-RateLimit-* headers on every response of a request that had a key.
         RateLimitHeadersMiddleware,
         # Unhandled exceptions leave in our envelope, not connexion's problem+json.
@@ -169,6 +203,20 @@ def middleware_stack(
         ResponseValidationMiddleware,
         LifespanMiddleware,
         ContextMiddleware,
+    ]
+
+
+def _telemetry_middleware(
+    services: Services, operations: OperationIndex, rate_limiter: RateLimiter, *, enabled: bool
+) -> list[Any]:
+    if not enabled:
+        return []
+    return [
+        partial(
+            RequestTelemetryMiddleware,
+            operations=operations,
+            sample_process_gauges=partial(sample_process_gauges, services, rate_limiter),
+        )
     ]
 
 

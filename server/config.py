@@ -20,6 +20,7 @@ _TRUE = {"1", "true", "yes", "on"}
 MEDIA_SIZE_LIMIT = 5 * 1024**3
 MEDIA_BACKENDS = ("local", "s3")
 STREAM_ENGINES = ("relay", "bookkeeping")
+LOG_FORMATS = ("json", "text")
 
 
 def _dev_key_hash_secret() -> str:
@@ -107,6 +108,10 @@ class Settings:
             raise ValueError("TRAX_DNS_TIMEOUT must be more than 0 and at most 30 seconds")
         if self.media_backend == "s3" and not self.s3_bucket:
             raise ValueError("TRAX_MEDIA_BACKEND=s3 needs TRAX_S3_BUCKET")
+        if self.log_format not in LOG_FORMATS:
+            raise ValueError(f"TRAX_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+        if not 0 < self.ready_timeout_seconds <= 30:
+            raise ValueError("TRAX_READY_TIMEOUT must be more than 0 and at most 30 seconds")
         if self.secret_keys:
             from server.storage.sealed_secrets import SecretKeyring
 
@@ -117,6 +122,11 @@ class Settings:
     # Seconds a key seen valid is trusted in-process without re-reading it (0: never). A key
     # revoked by another process (the CLI, another worker) is refused within this bound.
     auth_cache_seconds: float = 5.0
+    # TRAX_LOG_FORMAT: "json" (one object per line, for log pipelines) or "text" (development;
+    # what `make run` uses).
+    log_format: str = "json"
+    # TRAX_READY_TIMEOUT: how long GET /readyz waits for the database before answering 503.
+    ready_timeout_seconds: float = 2.0
     # Which connexion app wraps the handlers: "flask" (FlaskApp, the default) or "async"
     # (AsyncApp). Handlers import no framework, so this is the only place that differs.
     app_flavour: str = "flask"
@@ -184,6 +194,8 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "write_enabled": ("PUBLIC_API_WRITE_ENABLED", _flag_value),
     "key_hash_secret": ("TRAX_KEY_HASH_SECRET", _str),
     "secret_keys": ("TRAX_SECRET_KEYS", _str),
+    "log_format": ("TRAX_LOG_FORMAT", _word),
+    "ready_timeout_seconds": ("TRAX_READY_TIMEOUT", float),
     "max_body_bytes": ("TRAX_MAX_BODY_BYTES", int),
     "validate_responses": ("TRAX_VALIDATE_RESPONSES", _flag_value),
     "last_used_resolution_seconds": ("TRAX_LAST_USED_RESOLUTION", int),

@@ -29,6 +29,7 @@ from server.http.connexion_compat import handler_context, routed_operation_id
 from server.http.origin import ORIGIN_ARGUMENT, request_origin
 from server.http.rate_limit import rate_limit_state
 from server.http.spec import OperationIndex, OperationPolicy, has_control_character
+from server.observability.telemetry import note_caller
 from server.services.api_keys import ApiKeyService
 
 logger = logging.getLogger("trax.access")
@@ -102,6 +103,7 @@ class AccessMiddleware:
         principal, decision = await anyio.to_thread.run_sync(
             self._admit, presented_secret(dict(scope["headers"]))
         )
+        note_caller(principal)
         state = rate_limit_state(scope)
         if state is not None:
             state.policy, state.decision = self.rate_limiter.policy, decision

@@ -20,6 +20,7 @@ from server.domain.errors import InvalidRequest, NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
 from server.domain.states import ChatDeliveryStatus
+from server.observability.metrics import instruments
 from server.services.studios import require_studio
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.models import ChatMessage, ChatOutbox
@@ -123,6 +124,8 @@ class ChatService:
         except (TransientDeliveryError, OSError) as exc:
             logger.warning("chat delivery %s will be retried: %s", delivery_id, exc)
             status, reason = ChatDeliveryStatus.ACCEPTED, "retrying"
+        retried = status == ChatDeliveryStatus.ACCEPTED
+        instruments().chat_delivery_attempts.labels("retry" if retried else status).inc()
         with self._uow() as uow:
             entry = uow.chat.outbox_entry(delivery_id)
             if entry is not None and entry.status == ChatDeliveryStatus.ACCEPTED:

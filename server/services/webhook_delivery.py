@@ -28,6 +28,7 @@ from server.domain.clock import utcnow
 from server.domain.errors import InvalidRequest, ServiceUnavailable
 from server.domain.ids import new_id
 from server.domain.states import WebhookDeliveryStatus
+from server.observability.metrics import instruments
 from server.services.events import RETENTION
 from server.services.outbound import OutboundGuard
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
@@ -289,6 +290,7 @@ class DeliveryWorker:
                 )
             )
             uow.commit()
+        instruments().webhook_delivery_attempts.labels(_outcome(response, next_retry)).inc()
         if response.status is None or not 200 <= response.status < 300:
             logger.info(
                 "webhook %s event %s attempt %d: %s",
@@ -322,3 +324,10 @@ def start_background_delivery(settings: Settings) -> Callable[[], None]:
         services.close()
 
     return stop_delivery
+
+
+def _outcome(response: DeliveryResponse, next_retry: datetime | None) -> str:
+    """succeeded; failed (to be retried); gave_up (no retry: 410, or out of attempts)."""
+    if response.status is not None and 200 <= response.status < 300:
+        return "succeeded"
+    return "failed" if next_retry is not None else "gave_up"
