@@ -28,10 +28,10 @@ from server.observability.readiness import Check, ReadinessMiddleware, database_
 from server.observability.telemetry import error_code_of, label_route
 from server.storage import migrate
 from tests.conftest import TEST_KEY_HASH_SECRET
+from tests.e2e.test_media import create as create_media
+from tests.e2e.test_media import upload as upload_media
 from tests.support.builders import create_destination, create_studio
 from tests.support.client import ApiClient
-from tests.test_media import create as create_media
-from tests.test_media import upload as upload_media
 
 TRAX = Path(sys.executable).parent / "trax"
 UNKNOWN_STUDIO = "studio_01JDQ3B4C5D6E7F8G9H0J1K2M3"
