@@ -565,21 +565,38 @@ def _serve(
 
 @main.command()
 @click.option("--worker-id", default=None, help="Name this worker (default: host:pid:random).")
-def relay(worker_id: str | None) -> None:
+@click.option(
+    "--ingest/--no-ingest",
+    default=None,
+    help="Also run the embedded RTMP ingest (default: TRAX_RTMP_INGEST, on; needs nginx-rtmp).",
+)
+def relay(worker_id: str | None, ingest: bool | None) -> None:
     """Run a relay worker: take leases on live studios and run their ffmpeg processes until
     interrupted (SIGINT/SIGTERM stop every process and hand the studios back)."""
+    import dataclasses
     import signal
+
+    from server.streaming.background import start_ingest
 
     settings = Settings.from_env()
     if settings.stream_engine != "relay":
         _fail(False, "TRAX_STREAM_ENGINE is not 'relay': there is nothing for a relay to do")
+    if ingest is not None:
+        settings = dataclasses.replace(settings, rtmp_ingest=ingest)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    with _services() as services:
+    services = Services.build(settings)
+    try:
+        stop_ingest = start_ingest(services)
         worker = services.relay_worker(worker_id)
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: worker.stop())
         click.echo(f"relay worker {worker.worker_id} running", err=True)
-        worker.run()
+        try:
+            worker.run()
+        finally:
+            stop_ingest()
+    finally:
+        services.close()
 
 
 @main.group()

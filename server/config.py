@@ -145,6 +145,13 @@ class Settings:
     relay_video_size: str = "1280x720"
     relay_fps: int = 30
     relay_video_kbps: int = 2500
+    # TRAX_RTMP_INGEST: the process that runs a relay worker also runs the embedded RTMP ingest
+    # (Debian's nginx with the RTMP module) when nginx and the module are installed.
+    rtmp_ingest: bool = True
+    # TRAX_NGINX: the nginx binary of the ingest (a path or a command on PATH).
+    nginx: str = "nginx"
+    # TRAX_INGEST_RTMP_PORT: the port the ingest listens on and that sources advertise.
+    ingest_rtmp_port: int = 1935
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -193,4 +200,7 @@ class Settings:
             relay_video_size=os.environ.get("TRAX_RELAY_VIDEO_SIZE") or "1280x720",
             relay_fps=int(os.environ.get("TRAX_RELAY_FPS", 30)),
             relay_video_kbps=int(os.environ.get("TRAX_RELAY_VIDEO_KBPS", 2500)),
+            rtmp_ingest=_flag("TRAX_RTMP_INGEST", True),
+            nginx=os.environ.get("TRAX_NGINX") or "nginx",
+            ingest_rtmp_port=int(os.environ.get("TRAX_INGEST_RTMP_PORT", 1935)),
         )

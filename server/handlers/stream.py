@@ -76,6 +76,10 @@ def present_stream_status(view: StreamStatusView) -> dict[str, Any]:
         "startedAt": timestamp(studio.stream_started_at) if studio.stream_started_at else None,
         "health": studio_health(destinations),
         "program": present_program(studio),
+        "ingest": {
+            kind: "available" if available else "unavailable"
+            for kind, available in view.ingest.items()
+        },
         "destinations": destinations,
     }
 

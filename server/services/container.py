@@ -73,6 +73,7 @@ class Services:
         config = RelayConfig(
             ffmpeg=settings.ffmpeg,
             lease_seconds=settings.relay_lease_seconds,
+            ingest_rtmp_port=settings.ingest_rtmp_port,
             program_format=ProgramFormat(
                 width=int(width),
                 height=int(height),
@@ -88,6 +89,22 @@ class Services:
             media_path,
             config,
             worker_id=worker_id,
+        )
+
+    def rtmp_ingest(self):
+        """The embedded RTMP ingest (nginx-rtmp) to run next to a relay worker, or None when it
+        is turned off or nginx and its RTMP module are not installed (then stream-status says
+        that `rtmp` ingest is unavailable)."""
+        from server.streaming.ingest import RtmpIngest, find_nginx
+
+        settings = self.settings
+        nginx = find_nginx(settings.nginx) if settings.rtmp_ingest else None
+        if nginx is None:
+            return None
+        return RtmpIngest(
+            partial(UnitOfWork, make_session_factory(self.engine)),
+            nginx,
+            settings.ingest_rtmp_port,
         )
 
     @classmethod
@@ -131,7 +148,7 @@ class Services:
             accounts=AccountService(unit_of_work),
             api_keys=api_keys,
             studios=StudioService(unit_of_work),
-            sources=SourceService(unit_of_work, settings.ingest_host),
+            sources=SourceService(unit_of_work, settings.ingest_host, settings.ingest_rtmp_port),
             destinations=DestinationService(unit_of_work, IngestUrlPolicy(outbound), stream),
             stream=stream,
             connections=ConnectionService(unit_of_work),

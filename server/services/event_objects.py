@@ -30,7 +30,9 @@ def _fresh(session: Session, model, key):
 
 def _stream(session: Session, studio_id: str):
     from server.handlers.stream import present_stream_status
-    from server.services.stream import StreamStatusView
+    from server.services.stream import INGEST_KINDS, StreamStatusView
+    from server.storage.models import utcnow
+    from server.storage.repositories import IngestNodeRepository
 
     studio = _fresh(session, Studio, studio_id)
     if studio is None:
@@ -43,7 +45,9 @@ def _stream(session: Session, studio_id: str):
             .execution_options(populate_existing=True)
         )
     )
-    return studio.account_id, present_stream_status(StreamStatusView(studio, destinations))
+    nodes, now = IngestNodeRepository(session), utcnow()
+    ingest = {kind: nodes.available(kind, now) for kind in INGEST_KINDS}
+    return studio.account_id, present_stream_status(StreamStatusView(studio, destinations, ingest))
 
 
 def _destination(session: Session, destination_id: str, reason: str | None):

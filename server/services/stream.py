@@ -26,10 +26,17 @@ IDLE, DISABLED = "idle", "disabled"
 LIVE_REPORT_STALE_AFTER = timedelta(seconds=10)
 
 
+# Network source kinds and whether this deployment can have an ingest for them: the embedded
+# one runs nginx-rtmp for `rtmp` only (server/streaming/ingest.py).
+INGEST_KINDS = ("rtmp", "srt", "whip")
+
+
 @dataclass(frozen=True)
 class StreamStatusView:
     studio: Studio
     destinations: list[Destination]
+    # Per network source kind: True while an ingest for it accepts publishers.
+    ingest: dict[str, bool]
 
 
 def destination_status(studio: Studio, destination: Destination) -> str:
@@ -213,4 +220,6 @@ class StreamService:
     @staticmethod
     def _view(uow: UnitOfWork, studio: Studio) -> StreamStatusView:
         destinations = uow.destinations.all_for_studio(studio.account_id, studio.id)
-        return StreamStatusView(studio=studio, destinations=destinations)
+        now = utcnow()
+        ingest = {kind: uow.ingest_nodes.available(kind, now) for kind in INGEST_KINDS}
+        return StreamStatusView(studio=studio, destinations=destinations, ingest=ingest)

@@ -19,6 +19,7 @@ from server.storage.repositories import (
     ChatRepository,
     ConnectionRepository,
     DestinationRepository,
+    IngestNodeRepository,
     MediaAssetRepository,
     RelayLeaseRepository,
     SourceRepository,
@@ -58,6 +59,7 @@ class UnitOfWork:
         self.users = UserRepository(self.session)
         self.user_sessions = UserSessionRepository(self.session)
         self.relay_leases = RelayLeaseRepository(self.session)
+        self.ingest_nodes = IngestNodeRepository(self.session)
         return self
 
     def __exit__(self, *exc_info) -> None:

@@ -385,3 +385,15 @@ class RelayLease(Base):
     )
     worker_id: Mapped[str] = mapped_column(String(64), index=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IngestNode(Base):
+    """An ingest that accepts publishers now: one row per running ingest (e.g. the embedded
+    nginx-rtmp), kept while its owner renews it. No unexpired row for a protocol means that
+    protocol has no ingest."""
+
+    __tablename__ = "ingest_nodes"
+
+    node_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    protocol: Mapped[str] = mapped_column(String(16), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

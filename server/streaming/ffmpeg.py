@@ -206,6 +206,7 @@ def program_argv(
     slate_title_file: Path | None,
     program_format: ProgramFormat,
     progress_fd: int,
+    live_url: str | None = None,
 ) -> list[str]:
     """The program process: plays the media file looped (or the slate) in real time and
     writes MPEG-TS (H.264 + AAC) to stdout, which the relay fans out to every output."""
@@ -214,6 +215,9 @@ def program_argv(
     argv += ["-progress", f"pipe:{progress_fd}", "-stats_period", "1"]
     if media_path is not None:
         argv += ["-re", "-stream_loop", "-1", "-i", str(media_path)]
+        argv += ["-map", "0:v:0", "-map", "0:a:0?"]
+    elif live_url is not None:  # already real time: no -re
+        argv += ["-rtmp_live", "live", "-i", live_url]
         argv += ["-map", "0:v:0", "-map", "0:a:0?"]
     else:
         argv += ["-re", "-f", "lavfi", "-i", f"color=c=0x1d2330:s={f.width}x{f.height}:r={f.fps}"]
@@ -235,7 +239,7 @@ def program_argv(
         argv += ["-sc_threshold", "0", "-b:v", f"{f.video_kbps}k"]
         argv += ["-maxrate", f"{f.video_kbps}k", "-bufsize", f"{2 * f.video_kbps}k"]
         argv += ["-c:a", "aac", "-b:a", f"{f.audio_kbps}k", "-ar", "48000", "-ac", "2"]
-        if media_path is not None:
+        if media_path is not None or live_url is not None:
             argv += [
                 "-vf",
                 f"scale={f.width}:{f.height}:force_original_aspect_ratio=decrease,"

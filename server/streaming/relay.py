@@ -64,6 +64,7 @@ class RelayConfig:
     lease_seconds: float = 10.0
     tick_seconds: float = 0.5
     max_studios: int = 20
+    ingest_rtmp_port: int = 1935  # where the embedded ingest lets loopback play a publisher
     program_format: ff.ProgramFormat = field(default_factory=ff.ProgramFormat)
 
 
@@ -200,6 +201,16 @@ class StudioRuntime:
     written: dict[str, OutputStatus] = field(default_factory=dict)
     written_at: float = 0.0
     program_written: str | None = None
+
+
+@dataclass(frozen=True)
+class ProgramInput:
+    """Where the program comes from: a media file played looped, or a live stream (a publisher
+    on the embedded ingest), which is always re-encoded (its keyframes and timestamps are the
+    publisher's)."""
+
+    location: str
+    looped_file: bool
 
 
 @dataclass(frozen=True)
@@ -483,14 +494,19 @@ class RelayWorker:
 
     # -- processes --------------------------------------------------------------------------
 
-    def _choose_program(self, sources: list[Source]) -> tuple[str, Path | None]:
-        """The first enabled source with a signal, by creation order; else the slate. Only
-        media sources can have one here: the embedded relay has no rtmp/srt/whip ingest."""
+    def _choose_program(self, sources: list[Source]) -> tuple[str, ProgramInput | None]:
+        """The first enabled source with a signal, by creation order; else the slate. A media
+        source has one when its file is here; an rtmp source while a publisher is connected
+        to the embedded ingest (its status is `live`). srt/whip have no embedded ingest."""
         for source in sources:
             if source.kind == "media" and source.media_asset_id:
                 path = self._media_path(source.media_asset_id)
                 if path is not None and path.exists():
-                    return source.id, path
+                    return source.id, ProgramInput(str(path), looped_file=True)
+            if source.kind == "rtmp" and source.status == LIVE and source.stream_path:
+                port = self._config.ingest_rtmp_port
+                url = f"rtmp://127.0.0.1:{port}/{source.stream_path}"
+                return source.id, ProgramInput(url, looped_file=False)
         return SLATE, None
 
     def _executable(self) -> str:
@@ -498,14 +514,15 @@ class RelayWorker:
             self._ffmpeg = ff.ffmpeg_executable(self._config.ffmpeg)
         return self._ffmpeg
 
-    def _start_program(self, media: Path | None, studio_name: str) -> ProgramProcess:
+    def _start_program(self, media: ProgramInput | None, studio_name: str) -> ProgramProcess:
         ffmpeg = self._executable()
         copy = False
-        if media is not None:
-            if media not in self._codecs:
-                video, audio = ff.probe_codecs(ffmpeg, media)
-                self._codecs[media] = video == "h264" and audio in ("aac", None)
-            copy = self._codecs[media]
+        if media is not None and media.looped_file:
+            path = Path(media.location)
+            if path not in self._codecs:
+                video, audio = ff.probe_codecs(ffmpeg, path)
+                self._codecs[path] = video == "h264" and audio in ("aac", None)
+            copy = self._codecs[path]
         title = None
         if media is None:
             handle, name = tempfile.mkstemp(prefix="trax-slate-", suffix=".txt")
@@ -515,7 +532,8 @@ class RelayWorker:
         read_fd, write_fd = os.pipe()
         argv = ff.program_argv(
             ffmpeg,
-            media_path=media,
+            media_path=Path(media.location) if media and media.looped_file else None,
+            live_url=media.location if media and not media.looped_file else None,
             copy=copy,
             slate_title_file=title,
             program_format=self._config.program_format,

@@ -11,6 +11,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.destination_stream_status import DestinationStreamStatus
+    from ..models.ingest_availability import IngestAvailability
     from ..models.stream_health import StreamHealth
     from ..models.stream_program_type_0 import StreamProgramType0
 
@@ -40,6 +41,12 @@ class StreamStatus:
             that has a signal, oldest first (a `media` source always has one: its asset, looped);
             with none, a `slate` (a card with the studio's name, and silence) keeps destinations
             connected. `null` while nothing plays (offline, or before the relay has started it).
+        ingest (IngestAvailability | Unset): Whether this deployment accepts publishers for each network source kind
+            right now.
+            `available`: an ingest is running (for `rtmp` in the embedded deployment, nginx with
+            the RTMP module next to a relay worker). `unavailable`: none is; sources of that kind
+            stay `idle` and never become the program. The embedded deployment has no `srt` or
+            `whip` ingest, so those are always `unavailable` there.
     """
 
     studio_id: str
@@ -48,6 +55,7 @@ class StreamStatus:
     health: StreamHealth
     destinations: list[DestinationStreamStatus]
     program: None | StreamProgramType0 | Unset = UNSET
+    ingest: IngestAvailability | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -78,6 +86,10 @@ class StreamStatus:
         else:
             program = self.program
 
+        ingest: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.ingest, Unset):
+            ingest = self.ingest.to_dict()
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -91,12 +103,15 @@ class StreamStatus:
         )
         if program is not UNSET:
             field_dict["program"] = program
+        if ingest is not UNSET:
+            field_dict["ingest"] = ingest
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.destination_stream_status import DestinationStreamStatus  # noqa: PLC0415
+        from ..models.ingest_availability import IngestAvailability  # noqa: PLC0415
         from ..models.stream_health import StreamHealth  # noqa: PLC0415
         from ..models.stream_program_type_0 import StreamProgramType0  # noqa: PLC0415
 
@@ -146,6 +161,13 @@ class StreamStatus:
 
         program = _parse_program(d.pop("program", UNSET))
 
+        _ingest = d.pop("ingest", UNSET)
+        ingest: IngestAvailability | Unset
+        if isinstance(_ingest, Unset):
+            ingest = UNSET
+        else:
+            ingest = IngestAvailability.from_dict(_ingest)
+
         stream_status = cls(
             studio_id=studio_id,
             state=state,
@@ -153,6 +175,7 @@ class StreamStatus:
             health=health,
             destinations=destinations,
             program=program,
+            ingest=ingest,
         )
 
         stream_status.additional_properties = d
