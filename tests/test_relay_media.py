@@ -144,6 +144,10 @@ def test_media_program_to_two_destinations_with_failure_and_recovery(
             }
         pids = worker.running_pids()
         assert len(pids) == 3  # the program and one output per destination
+        # The receivers only accept their own key, yet no process list shows one.
+        for pid in pids:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            assert KEY_A.encode() not in cmdline and KEY_B.encode() not in cmdline
 
         # One receiver dies: its destination errors with a reason and a retry time, the
         # other stays live.

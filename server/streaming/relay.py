@@ -36,6 +36,7 @@ from server.services.unit_of_work import UnitOfWorkFactory
 from server.storage.models import Destination, Source, utcnow
 from server.storage.repositories import OutputStatus
 from server.streaming import ffmpeg as ff
+from server.streaming.key_proxy import KeyInsertingProxy
 
 logger = logging.getLogger("trax.relay")
 
@@ -136,7 +137,8 @@ class ProgramProcess:
 class OutputProcess:
     """One destination's output: the program on stdin, FLV to the destination's ingest."""
 
-    def __init__(self, argv: list[str]):
+    def __init__(self, argv: list[str], proxy: KeyInsertingProxy):
+        self.proxy = proxy
         self.process = ff.spawn(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.started_at = time.monotonic()
         self.stderr = ff.StderrTail(self.process.stderr)
@@ -174,9 +176,15 @@ class OutputProcess:
         progress = self.progress.progress
         return progress.total_size > 0 and now - progress.grew_at < STALL_SECONDS
 
+    def failure_reason(self) -> str:
+        if self.input_lost:
+            return "input_lost"
+        return self.proxy.failure or ff.classify_failure(self.stderr.text())
+
     def stop(self) -> None:
         self.offer(None)
         ff.kill_group(self.process, grace_seconds=1.0)
+        self.proxy.close()
 
 
 @dataclass
@@ -215,9 +223,12 @@ class ProgramInput:
 
 @dataclass(frozen=True)
 class PublishTarget:
-    connect_url: str
+    connect_url: str  # where the destination is reached: the checked address (or the TLS name)
     app: str
     tc_url: str
+    address: str  # the address the outbound guard checked, which the connection goes to
+    port: int
+    tls_server_name: str | None  # rtmps: the name the certificate must be valid for
 
 
 class RelayWorker:
@@ -425,9 +436,7 @@ class RelayWorker:
             flowing = output.flowing(now)
             failed_reason = None
             if output.exited():
-                failed_reason = (
-                    "input_lost" if output.input_lost else ff.classify_failure(output.stderr.text())
-                )
+                failed_reason = output.failure_reason()
             elif slot.was_live and not flowing:
                 failed_reason = "input_lost" if runtime.program is None else "output_stalled"
             elif (
@@ -543,32 +552,43 @@ class RelayWorker:
 
     def _start_output(self, destination: Destination, long_probe: bool) -> OutputProcess:
         target = self.publish_target(destination.rtmp_url)
-        argv = ff.output_argv(
-            self._executable(),
-            connect_url=target.connect_url,
-            app=target.app,
-            tc_url=target.tc_url,
-            stream_key=destination.stream_key or "",
-            probe_seconds=5.0 if long_probe else 1.2,
+        # The key stays in this process: ffmpeg's argv names a placeholder (key_proxy.py).
+        proxy = KeyInsertingProxy(
+            target.address, target.port, destination.stream_key or "", target.tls_server_name
         )
-        return OutputProcess(argv)
+        try:
+            argv = ff.output_argv(
+                self._executable(),
+                connect_url=f"rtmp://127.0.0.1:{proxy.port}/{target.app}",
+                app=target.app,
+                tc_url=target.tc_url,
+                stream_key=proxy.placeholder,
+                probe_seconds=5.0 if long_probe else 1.2,
+            )
+            return OutputProcess(argv, proxy)
+        except BaseException:
+            proxy.close()
+            raise
 
     def publish_target(self, rtmp_url: str) -> PublishTarget:
-        """Re-checks the host now (DNS may have changed since the URL was accepted). For
-        rtmp:// the process connects to the checked address itself, with the original URL as
-        tcUrl; rtmps:// keeps the name, which TLS needs."""
+        """Re-checks the host now (DNS may have changed since the URL was accepted). The
+        connection goes to the checked address, with the original URL as tcUrl; for rtmps://
+        TLS is done for the host's name."""
         parts = urlsplit(rtmp_url)
         host = parts.hostname or ""
         addresses = self._guard.check_host(host, field="rtmpUrl")
         port = parts.port or DEFAULT_RTMP_PORTS.get(parts.scheme, 1935)
         app = parts.path.lstrip("/")
         tc_url = f"{parts.scheme}://{parts.netloc}/{app}"
+        address = str(addresses[0])
         if parts.scheme == "rtmp":
-            address = str(addresses[0])
             netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
         else:
             netloc = f"{host}:{port}"
-        return PublishTarget(f"{parts.scheme}://{netloc}/{app}", app, tc_url)
+        tls_name = host if parts.scheme == "rtmps" else None
+        return PublishTarget(
+            f"{parts.scheme}://{netloc}/{app}", app, tc_url, address, port, tls_name
+        )
 
     def _stop_slot(self, runtime: StudioRuntime, slot: OutputSlot) -> None:
         if slot.process is not None:
