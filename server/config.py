@@ -145,6 +145,9 @@ class Settings:
     relay_video_size: str = "1280x720"
     relay_fps: int = 30
     relay_video_kbps: int = 2500
+    # TRAX_RELAY_GIVE_UP_SECONDS: a live studio none of whose outputs has been live for this
+    # long is stopped and marked errored (outputs_failed / input_lost).
+    relay_give_up_seconds: float = 300.0
     # TRAX_RTMP_INGEST: the process that runs a relay worker also runs the embedded RTMP ingest
     # (Debian's nginx with the RTMP module) when nginx and the module are installed.
     rtmp_ingest: bool = True
@@ -200,6 +203,7 @@ class Settings:
             relay_video_size=os.environ.get("TRAX_RELAY_VIDEO_SIZE") or "1280x720",
             relay_fps=int(os.environ.get("TRAX_RELAY_FPS", 30)),
             relay_video_kbps=int(os.environ.get("TRAX_RELAY_VIDEO_KBPS", 2500)),
+            relay_give_up_seconds=float(os.environ.get("TRAX_RELAY_GIVE_UP_SECONDS", 300)),
             rtmp_ingest=_flag("TRAX_RTMP_INGEST", True),
             nginx=os.environ.get("TRAX_NGINX") or "nginx",
             ingest_rtmp_port=int(os.environ.get("TRAX_INGEST_RTMP_PORT", 1935)),

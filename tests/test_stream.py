@@ -37,6 +37,7 @@ def test_a_new_studio_is_offline_with_nothing_measured(api, studio):
     assert body == {
         "studioId": studio["id"],
         "state": "offline",
+        "reason": None,
         "startedAt": None,
         "health": {"bitrateKbps": None, "framesPerSecond": None, "droppedFrames": None},
         "program": None,

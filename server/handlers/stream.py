@@ -5,6 +5,8 @@ from typing import Any
 from server.domain.principal import Principal
 from server.handlers.shaping import timestamp
 from server.services.stream import (
+    DISABLED,
+    ERRORED,
     LIVE,
     StreamService,
     StreamStatusView,
@@ -12,6 +14,7 @@ from server.services.stream import (
 )
 from server.storage.models import Destination, Studio
 
+RELAY_UNAVAILABLE = "relay_unavailable"
 # What nothing measures is null, never invented (the bookkeeping engine measures nothing).
 UNMEASURED_HEALTH = {"bitrateKbps": None, "framesPerSecond": None, "droppedFrames": None}
 
@@ -54,7 +57,11 @@ def present_stream_status(view: StreamStatusView) -> dict[str, Any]:
     destinations = []
     for destination in view.destinations:
         status = destination_status(studio, destination)
-        errored = status == "errored"
+        reason = destination.output_reason
+        retry_at = destination.output_retry_at
+        if view.unowned and status != DISABLED:  # nothing runs its output
+            status, reason, retry_at = ERRORED, RELAY_UNAVAILABLE, None
+        errored = status == ERRORED
         destinations.append(
             {
                 "destinationId": destination.id,
@@ -62,20 +69,22 @@ def present_stream_status(view: StreamStatusView) -> dict[str, Any]:
                 "name": destination.name,
                 "status": status,
                 "health": destination_health(status, destination),
-                "reason": destination.output_reason if errored else None,
-                "retryAt": (
-                    timestamp(destination.output_retry_at)
-                    if errored and destination.output_retry_at
-                    else None
-                ),
+                "reason": reason if errored else None,
+                "retryAt": timestamp(retry_at) if errored and retry_at else None,
             }
         )
+    state = ERRORED if view.unowned else studio.stream_state
+    if view.unowned:
+        stream_reason = RELAY_UNAVAILABLE
+    else:
+        stream_reason = (studio.stream_error or "stream_failed") if state == ERRORED else None
     return {
         "studioId": studio.id,
-        "state": studio.stream_state,
+        "state": state,
+        "reason": stream_reason,
         "startedAt": timestamp(studio.stream_started_at) if studio.stream_started_at else None,
         "health": studio_health(destinations),
-        "program": present_program(studio),
+        "program": None if view.unowned else present_program(studio),
         "ingest": {
             kind: "available" if available else "unavailable"
             for kind, available in view.ingest.items()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -66,14 +67,16 @@ class Services:
 
         return DeliveryWorker(self.unit_of_work, self.outbound, self.webhook_secrets, **options)
 
-    def relay_worker(self, worker_id: str | None = None) -> RelayWorker:
-        """A relay worker over this instance's database (run it with `.run()` in one thread)."""
+    def relay_worker(self, worker_id: str | None = None, **config) -> RelayWorker:
+        """A relay worker over this instance's database (run it with `.run()` in one thread);
+        `config` overrides RelayConfig fields."""
         settings = self.settings
         width, _, height = settings.relay_video_size.partition("x")
-        config = RelayConfig(
+        config_defaults = RelayConfig(
             ffmpeg=settings.ffmpeg,
             lease_seconds=settings.relay_lease_seconds,
             ingest_rtmp_port=settings.ingest_rtmp_port,
+            give_up_seconds=settings.relay_give_up_seconds,
             program_format=ProgramFormat(
                 width=int(width),
                 height=int(height),
@@ -81,6 +84,7 @@ class Services:
                 video_kbps=settings.relay_video_kbps,
             ),
         )
+        config = dataclasses.replace(config_defaults, **config)
         store = self.media_store
         media_path = store.local_path if isinstance(store, LocalMediaStore) else lambda _id: None
         return RelayWorker(
@@ -125,7 +129,11 @@ class Services:
         if stream_engine is None:
             relay = settings.stream_engine == "relay"
             stream_engine = RelayEngine() if relay else BookkeepingEngine()
-        stream = StreamService(unit_of_work, stream_engine)
+        stream = StreamService(
+            unit_of_work,
+            stream_engine,
+            unowned_after=timedelta(seconds=2 * settings.relay_lease_seconds),
+        )
         outbound = OutboundGuard(
             resolver,
             settings.outbound_allowed_networks,

@@ -37,6 +37,9 @@ class StreamStatusView:
     destinations: list[Destination]
     # Per network source kind: True while an ingest for it accepts publishers.
     ingest: dict[str, bool]
+    # True when the studio should be streaming but no relay worker has run it for longer than
+    # the bound: it is reported `errored` (`relay_unavailable`), not as it is stored.
+    unowned: bool = False
 
 
 def destination_status(studio: Studio, destination: Destination) -> str:
@@ -72,9 +75,17 @@ def require_streamable(destination: Destination) -> None:
 
 
 class StreamService:
-    def __init__(self, unit_of_work: UnitOfWorkFactory, engine: StreamEngine):
+    def __init__(
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        engine: StreamEngine,
+        unowned_after: timedelta = timedelta(seconds=20),
+    ):
         self._uow = unit_of_work
         self._engine = engine
+        # With a relay (an asynchronous engine): how long a streaming studio may have no worker
+        # before it is reported errored. A takeover happens within one lease plus a tick.
+        self._unowned_after = unowned_after
 
     def status(self, account_id: str, studio_id: str) -> StreamStatusView:
         with self._uow() as uow:
@@ -100,7 +111,13 @@ class StreamService:
             now = utcnow()
             previous = studio.stream_state
             won = uow.stream.transition(
-                account_id, studio_id, (OFFLINE, ERRORED), STARTING, now, stream_started_at=now
+                account_id,
+                studio_id,
+                (OFFLINE, ERRORED),
+                STARTING,
+                now,
+                stream_started_at=now,
+                stream_error=None,
             )
             if won:
                 uow.stream.record(studio_id, previous, STARTING, now)
@@ -125,7 +142,8 @@ class StreamService:
             outcome = ERRORED
         with self._uow() as uow:
             now = utcnow()
-            extra = {} if outcome == LIVE else {"stream_started_at": None}
+            failed = {"stream_started_at": None, "stream_error": "stream_failed"}
+            extra = {} if outcome == LIVE else failed
             if uow.stream.transition(account_id, studio_id, (STARTING,), outcome, now, **extra):
                 uow.stream.record(studio_id, STARTING, outcome, now)
                 uow.destinations.set_output_states(studio_id, states)
@@ -143,7 +161,14 @@ class StreamService:
             now = utcnow()
             if previous == ERRORED:
                 if uow.stream.transition(
-                    account_id, studio_id, (ERRORED,), OFFLINE, now, stream_started_at=None
+                    account_id,
+                    studio_id,
+                    (ERRORED,),
+                    OFFLINE,
+                    now,
+                    stream_started_at=None,
+                    stream_error=None,
+                    program=None,
                 ):
                     uow.stream.record(studio_id, ERRORED, OFFLINE, now)
                     self._reset_outputs(uow, account_id, studio_id)
@@ -217,9 +242,21 @@ class StreamService:
         destinations = uow.destinations.all_for_studio(account_id, studio_id)
         uow.destinations.set_output_states(studio_id, {d.id: IDLE for d in destinations})
 
-    @staticmethod
-    def _view(uow: UnitOfWork, studio: Studio) -> StreamStatusView:
+    def _view(self, uow: UnitOfWork, studio: Studio) -> StreamStatusView:
         destinations = uow.destinations.all_for_studio(studio.account_id, studio.id)
         now = utcnow()
         ingest = {kind: uow.ingest_nodes.available(kind, now) for kind in INGEST_KINDS}
-        return StreamStatusView(studio=studio, destinations=destinations, ingest=ingest)
+        return StreamStatusView(
+            studio=studio,
+            destinations=destinations,
+            ingest=ingest,
+            unowned=self._unowned(uow, studio, now),
+        )
+
+    def _unowned(self, uow: UnitOfWork, studio: Studio, now) -> bool:
+        if not self._engine.asynchronous or studio.stream_state not in STREAMING:
+            return False
+        if uow.relay_leases.holder(studio.id, now) is not None:
+            return False
+        since = uow.relay_leases.unowned_since(studio.id, now) or studio.stream_started_at
+        return since is not None and now - since > self._unowned_after

@@ -127,6 +127,8 @@ class Studio(Base):
     stream_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # What the relay is playing: "slate" or a source id; null while nothing plays.
     program: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Why the stream is `errored` (StreamStatus.reason); null in every other state.
+    stream_error: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

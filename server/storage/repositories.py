@@ -314,6 +314,24 @@ class RelayLeaseRepository:
             )
         )
 
+    def expire(self, worker_id: str, studio_id: str, now: datetime) -> None:
+        """Hands a studio back without forgetting since when it has had no owner (a worker
+        that shuts down: another may take it at once)."""
+        self.session.execute(
+            update(RelayLease)
+            .where(RelayLease.worker_id == worker_id, RelayLease.studio_id == studio_id)
+            .values(expires_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    def unowned_since(self, studio_id: str, now: datetime) -> datetime | None:
+        """When the studio's last lease ran out; None while a worker holds it or if none
+        ever has."""
+        expires_at = self.session.scalar(
+            select(RelayLease.expires_at).where(RelayLease.studio_id == studio_id)
+        )
+        return expires_at if expires_at is not None and expires_at < now else None
+
     def holder(self, studio_id: str, now: datetime) -> str | None:
         return self.session.scalar(
             select(RelayLease.worker_id).where(

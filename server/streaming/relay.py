@@ -66,6 +66,9 @@ class RelayConfig:
     tick_seconds: float = 0.5
     max_studios: int = 20
     ingest_rtmp_port: int = 1935  # where the embedded ingest lets loopback play a publisher
+    # A studio none of whose outputs has been live for this long (every output failing, or
+    # the program unplayable) is given up: its processes stop and it is marked errored.
+    give_up_seconds: float = 300.0
     program_format: ff.ProgramFormat = field(default_factory=ff.ProgramFormat)
 
 
@@ -209,6 +212,8 @@ class StudioRuntime:
     written: dict[str, OutputStatus] = field(default_factory=dict)
     written_at: float = 0.0
     program_written: str | None = None
+    # When an output of the studio was last live (or the studio was taken): see give_up_seconds.
+    healthy_at: float = field(default_factory=time.monotonic)
 
 
 @dataclass(frozen=True)
@@ -321,7 +326,7 @@ class RelayWorker:
                                 for d in runtime.outputs
                             },
                         )
-                    uow.relay_leases.release(self.worker_id, runtime.studio_id)
+                    uow.relay_leases.expire(self.worker_id, runtime.studio_id, utcnow())
                     uow.commit()
             except Exception:
                 logger.exception("relay failed to hand back studio %s", runtime.studio_id)
@@ -392,6 +397,12 @@ class RelayWorker:
         any_live = any(s.state == LIVE for s in statuses.values())
         if any_live:
             runtime.program_failures = 0
+        if any_live or not statuses:
+            runtime.healthy_at = now
+        elif now - runtime.healthy_at > self._config.give_up_seconds:
+            failing_input = runtime.program is None or runtime.program_failures > 0
+            self._give_up(runtime, account_id, stream_state, statuses, failing_input)
+            return False
         with self._uow() as uow:
             wrote = False
             due = now - runtime.written_at >= HEALTH_WRITE_SECONDS
@@ -418,6 +429,40 @@ class RelayWorker:
             if wrote:
                 uow.commit()
         return True
+
+    def _give_up(
+        self,
+        runtime: StudioRuntime,
+        account_id: str,
+        stream_state: str,
+        statuses: dict[str, OutputStatus],
+        failing_input: bool,
+    ) -> None:
+        """Nothing has gone out for give_up_seconds: stop the studio's processes and say so
+        (the studio `errored` with its reason, each output with its own), rather than retry
+        for ever while claiming to be live. Going live again starts over."""
+        reason = "input_lost" if failing_input else "outputs_failed"
+        logger.warning(
+            "studio %s: nothing sent for %.0fs (%s); giving it up",
+            runtime.studio_id, self._config.give_up_seconds, reason,
+        )  # fmt: skip
+        self._stop_runtime(runtime)
+        with self._uow() as uow:
+            at = utcnow()
+            if uow.stream.transition(
+                account_id, runtime.studio_id, (STARTING, LIVE), ERRORED, at,
+                stream_started_at=None, program=None, stream_error=reason,
+            ):  # fmt: skip
+                uow.stream.record(runtime.studio_id, stream_state, ERRORED, at)
+                uow.destinations.set_output_states(
+                    runtime.studio_id,
+                    {
+                        d: OutputStatus(ERRORED, reason=status.reason or reason, health_at=at)
+                        for d, status in statuses.items()
+                    },
+                )
+            uow.relay_leases.release(self.worker_id, runtime.studio_id)
+            uow.commit()
 
     def _reconcile_output(
         self, runtime: StudioRuntime, destination: Destination, now: float

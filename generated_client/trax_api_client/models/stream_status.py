@@ -27,7 +27,10 @@ class StreamStatus:
         state (str): Where the studio is in its stream lifecycle:
             `offline → starting → live → stopping → offline`, or `errored`. A studio is `starting`
             until its first destination receives output, and `stopping` until its relay has
-            stopped every process. Extensible: new states may be added within /v1; treat an
+            stopped every process. Stream-status reports a studio that nothing runs as `errored`
+            (see `StreamStatus.reason`), never `live` with nothing being sent; a studio's
+            `streamState` is the recorded state, so read stream-status for the truth. Extensible: new states may be added
+            within /v1; treat an
             unknown state as "not live".
              Example: offline.
         started_at (datetime.datetime | None): When the current stream started; `null` unless starting, live or
@@ -36,6 +39,13 @@ class StreamStatus:
             every second while live). Every figure is `null` where nothing measures it: for an
             output that is not `live`, and on a deployment whose engine relays no media.
         destinations (list[DestinationStreamStatus]):
+        reason (None | str | Unset): Why the studio is `errored`; `null` otherwise. Extensible:
+            `relay_unavailable` (no relay worker has run the studio for longer than twice the
+            relay lease, 20 s by default: nothing is being sent; it clears by itself when a
+            worker takes the studio over), `outputs_failed` (every output kept failing for the
+            relay's give-up time, 5 minutes by default, and the relay stopped the studio),
+            `input_lost` (the program could not be played for that long), `stream_failed`
+            (the engine failed to start). Go live again to retry.
         program (None | StreamProgramType0 | Unset): What the studio sends to its destinations. The program is the first
             enabled source
             that has a signal, oldest first (a `media` source always has one: its asset, looped);
@@ -54,6 +64,7 @@ class StreamStatus:
     started_at: datetime.datetime | None
     health: StreamHealth
     destinations: list[DestinationStreamStatus]
+    reason: None | str | Unset = UNSET
     program: None | StreamProgramType0 | Unset = UNSET
     ingest: IngestAvailability | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -78,6 +89,12 @@ class StreamStatus:
             destinations_item = destinations_item_data.to_dict()
             destinations.append(destinations_item)
 
+        reason: None | str | Unset
+        if isinstance(self.reason, Unset):
+            reason = UNSET
+        else:
+            reason = self.reason
+
         program: dict[str, Any] | None | Unset
         if isinstance(self.program, Unset):
             program = UNSET
@@ -101,6 +118,8 @@ class StreamStatus:
                 "destinations": destinations,
             }
         )
+        if reason is not UNSET:
+            field_dict["reason"] = reason
         if program is not UNSET:
             field_dict["program"] = program
         if ingest is not UNSET:
@@ -144,6 +163,15 @@ class StreamStatus:
 
             destinations.append(destinations_item)
 
+        def _parse_reason(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        reason = _parse_reason(d.pop("reason", UNSET))
+
         def _parse_program(data: object) -> None | StreamProgramType0 | Unset:
             if data is None:
                 return data
@@ -174,6 +202,7 @@ class StreamStatus:
             started_at=started_at,
             health=health,
             destinations=destinations,
+            reason=reason,
             program=program,
             ingest=ingest,
         )

@@ -1,4 +1,5 @@
-"""ingest nodes: which ingests (the embedded nginx-rtmp) accept publishers now
+"""ingest nodes: which ingests (the embedded nginx-rtmp) accept publishers now; why a
+studio's stream is errored
 
 Revision ID: 0010
 Revises: 0008
@@ -15,6 +16,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("studios", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("stream_error", sa.String(length=64), nullable=True))
     op.create_table(
         "ingest_nodes",
         sa.Column("node_id", sa.String(length=64), nullable=False),
@@ -28,3 +31,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_ingest_nodes_protocol"), table_name="ingest_nodes")
     op.drop_table("ingest_nodes")
+    with op.batch_alter_table("studios", schema=None) as batch_op:
+        batch_op.drop_column("stream_error")
