@@ -201,3 +201,16 @@ def test_a_handed_back_lease_can_be_taken_at_once_and_says_since_when(relay_api,
         assert uow.relay_leases.claim("w2", later, later + timedelta(seconds=30), 10) == [
             studio["id"]
         ]
+
+
+def test_without_nginx_there_is_no_rtmp_ingest_and_stream_status_says_so(
+    relay_services, relay_api, settings
+):
+    without = Services.build(replace(settings, nginx="/nonexistent/nginx"))
+    try:
+        assert without.rtmp_ingest() is None
+    finally:
+        without.close()
+    studio = create_studio(relay_api)
+    body = relay_api.get(f"/v1/studios/{studio['id']}/stream-status").json()
+    assert body["ingest"] == {"rtmp": "unavailable", "srt": "unavailable", "whip": "unavailable"}

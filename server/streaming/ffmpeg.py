@@ -217,7 +217,10 @@ def program_argv(
         argv += ["-re", "-stream_loop", "-1", "-i", str(media_path)]
         argv += ["-map", "0:v:0", "-map", "0:a:0?"]
     elif live_url is not None:  # already real time: no -re
-        argv += ["-rtmp_live", "live", "-i", live_url]
+        # nginx-rtmp sends the stream's metadata and sequence headers first: 1 s of probing
+        # finds both streams (ffmpeg's default 5 s delays go-live by as much).
+        argv += ["-rtmp_live", "live", "-analyzeduration", "1000000", "-fflags", "+nobuffer"]
+        argv += ["-i", live_url]
         argv += ["-map", "0:v:0", "-map", "0:a:0?"]
     else:
         argv += ["-re", "-f", "lavfi", "-i", f"color=c=0x1d2330:s={f.width}x{f.height}:r={f.fps}"]

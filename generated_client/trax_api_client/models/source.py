@@ -26,7 +26,7 @@ class Source:
         enabled (bool): A disabled source is not mixed into the program. Example: True.
         status (str): What the ingest reports: `idle` (no publisher), `live` (a publisher is connected
             on the source's stream path: the source has a signal and can be the program) or
-            `errored`. Extensible; `connected`, listed before 1.3.0, is not sent (treat it
+            `errored`. Extensible; `connected`, listed up to 1.2.0, is not sent (treat it
             like `live`). The embedded deployment's `rtmp` ingest is Debian's nginx with the
             RTMP module, run next to the relay: it accepts a publisher only on an `rtmp`
             source's stream path, over plain RTMP (the `rtmps` endpoint needs a TLS
