@@ -130,3 +130,19 @@ def test_a_publisher_on_the_ingest_url_is_the_program(api, ingest, worker, tmp_p
     finally:
         publisher.stop()
         receiver.stop()
+
+
+def test_the_publisher_of_a_deleted_source_is_dropped(api, ingest):
+    studio = create_studio(api, "Short-lived camera")
+    source = create_source(api, studio["id"], kind="rtmp", name="Camera")
+    rtmp_url = next(e["url"] for e in source["ingest"]["endpoints"] if e["protocol"] == "rtmp")
+    publisher = Publisher(rtmp_url).start()
+    try:
+        wait_until(
+            lambda: source_status(api, studio["id"], source["id"]) == "live", 15, "source live"
+        )
+        assert api.delete(f"/v1/studios/{studio['id']}/sources/{source['id']}").status_code == 204
+        # nginx asks again every 5 s (on_update): the answer is now 403, so it drops the publisher.
+        assert publisher.exit_code(timeout=15) is not None
+    finally:
+        publisher.stop()

@@ -9,8 +9,9 @@ package: without nginx and the module the ingest does not start, and stream-stat
 
 nginx asks a loopback-only callback listener (outside /v1, in this process) whether a publisher
 may publish (`on_publish`: only on an `rtmp` source's stream path) and tells it when one leaves
-(`on_publish_done`); the source's `status` follows: `live` while a publisher is connected,
-`idle` otherwise. While nginx runs, this process renews an `ingest_nodes` row, which is how API
+(`on_publish_done`), and asks again every 5 s (`on_update`: a publisher whose source is gone is
+dropped); the source's `status` follows: `live` while a publisher is connected, `idle`
+otherwise. While nginx runs, this process renews an `ingest_nodes` row, which is how API
 processes know that `rtmp` ingest is available.
 """
 
@@ -102,9 +103,12 @@ def _callback_server(callbacks: PublishCallbacks) -> ThreadingHTTPServer:
             form = parse_qs(self.rfile.read(length).decode("utf-8", "replace"))
             app = form.get("app", [""])[0]
             name = form.get("name", [""])[0]
+            call = form.get("call", [""])[0]
             try:
-                if self.path == "/publish":
+                if self.path == "/publish" or (self.path == "/update" and call == "update_publish"):
                     allowed = callbacks.publish(app, name)
+                elif self.path == "/update":  # a player: only loopback may play (the relay)
+                    allowed = True
                 elif self.path == "/publish_done":
                     callbacks.publish_done(app, name)
                     allowed = True

@@ -356,12 +356,14 @@ class RelayWorker:
                 return False
             destinations = uow.destinations.for_studio_any_account(studio.id)
             sources = uow.sources.enabled_for_studio_any_account(studio.id)
+            # A source left `live` by an ingest that died without saying so has no signal.
+            rtmp_ingest = uow.ingest_nodes.available("rtmp", utcnow())
             studio_name = studio.name
             account_id = studio.account_id
             stream_state = studio.stream_state
             program_written = studio.program
 
-        program_key, media = self._choose_program(sources)
+        program_key, media = self._choose_program(sources, rtmp_ingest)
         now = time.monotonic()
         if runtime.program_key != program_key or (
             runtime.program is not None and not runtime.program.alive()
@@ -548,7 +550,9 @@ class RelayWorker:
 
     # -- processes --------------------------------------------------------------------------
 
-    def _choose_program(self, sources: list[Source]) -> tuple[str, ProgramInput | None]:
+    def _choose_program(
+        self, sources: list[Source], rtmp_ingest: bool = True
+    ) -> tuple[str, ProgramInput | None]:
         """The first enabled source with a signal, by creation order; else the slate. A media
         source has one when its file is here; an rtmp source while a publisher is connected
         to the embedded ingest (its status is `live`). srt/whip have no embedded ingest."""
@@ -557,7 +561,12 @@ class RelayWorker:
                 path = self._media_path(source.media_asset_id)
                 if path is not None and path.exists():
                     return source.id, ProgramInput(str(path), looped_file=True)
-            if source.kind == "rtmp" and source.status == LIVE and source.stream_path:
+            if (
+                rtmp_ingest
+                and source.kind == "rtmp"
+                and source.status == LIVE
+                and source.stream_path
+            ):
                 port = self._config.ingest_rtmp_port
                 url = f"rtmp://127.0.0.1:{port}/{source.stream_path}"
                 return source.id, ProgramInput(url, looped_file=False)
