@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from server.domain.errors import InvalidRequest
 from server.services.outbound import OutboundGuard
+from server.services.stream_keys import StreamKeyVault
 from server.services.unit_of_work import UnitOfWorkFactory
 from server.storage.models import Destination, Source, utcnow
 from server.storage.repositories import OutputStatus
@@ -243,9 +244,11 @@ class RelayWorker:
         guard: OutboundGuard,
         media_path: Callable[[str], Path | None],
         config: RelayConfig,
+        stream_keys: StreamKeyVault,
         worker_id: str | None = None,
     ):
         self._uow = unit_of_work
+        self._stream_keys = stream_keys
         self._guard = guard
         self._media_path = media_path
         self._config = config
@@ -344,9 +347,8 @@ class RelayWorker:
                     now = utcnow()
                     if uow.stream.transition(
                         studio.account_id, studio.id, (STOPPING,), OFFLINE, now,
-                        stream_started_at=None, program=None,
+                        generation=studio.stream_generation, stream_started_at=None, program=None,
                     ):  # fmt: skip
-                        uow.stream.record(studio.id, STOPPING, OFFLINE, now)
                         destinations = uow.destinations.for_studio_any_account(studio.id)
                         uow.destinations.set_output_states(
                             studio.id, {d.id: IDLE for d in destinations}
@@ -361,6 +363,7 @@ class RelayWorker:
             studio_name = studio.name
             account_id = studio.account_id
             stream_state = studio.stream_state
+            generation = studio.stream_generation
             program_written = studio.program
 
         program_key, media = self._choose_program(sources, rtmp_ingest)
@@ -386,7 +389,7 @@ class RelayWorker:
         if runtime.program is None and now >= runtime.program_retry_at:
             runtime.program = self._start_program(media, studio_name)
 
-        desired = {d.id: d for d in destinations if d.enabled and d.stream_key}
+        desired = {d.id: d for d in destinations if d.enabled and d.has_stream_key}
         for destination_id in list(runtime.outputs):
             if destination_id not in desired:
                 self._stop_slot(runtime, runtime.outputs.pop(destination_id))
@@ -403,7 +406,7 @@ class RelayWorker:
             runtime.healthy_at = now
         elif now - runtime.healthy_at > self._config.give_up_seconds:
             failing_input = runtime.program is None or runtime.program_failures > 0
-            self._give_up(runtime, account_id, stream_state, statuses, failing_input)
+            self._give_up(runtime, account_id, generation, statuses, failing_input)
             return False
         with self._uow() as uow:
             wrote = False
@@ -425,8 +428,9 @@ class RelayWorker:
                 wrote = True
             if stream_state == STARTING and any_live:
                 at = utcnow()
-                if uow.stream.transition(account_id, runtime.studio_id, (STARTING,), LIVE, at):
-                    uow.stream.record(runtime.studio_id, STARTING, LIVE, at)
+                if uow.stream.transition(
+                    account_id, runtime.studio_id, (STARTING,), LIVE, at, generation=generation
+                ):
                     wrote = True
             if wrote:
                 uow.commit()
@@ -436,7 +440,7 @@ class RelayWorker:
         self,
         runtime: StudioRuntime,
         account_id: str,
-        stream_state: str,
+        generation: int,
         statuses: dict[str, OutputStatus],
         failing_input: bool,
     ) -> None:
@@ -453,9 +457,8 @@ class RelayWorker:
             at = utcnow()
             if uow.stream.transition(
                 account_id, runtime.studio_id, (STARTING, LIVE), ERRORED, at,
-                stream_started_at=None, program=None, stream_error=reason,
+                generation=generation, stream_started_at=None, program=None, stream_error=reason,
             ):  # fmt: skip
-                uow.stream.record(runtime.studio_id, stream_state, ERRORED, at)
                 uow.destinations.set_output_states(
                     runtime.studio_id,
                     {
@@ -470,7 +473,7 @@ class RelayWorker:
         self, runtime: StudioRuntime, destination: Destination, now: float
     ) -> OutputStatus:
         fingerprint = hashlib.sha256(
-            f"{destination.rtmp_url}\n{destination.stream_key}".encode()
+            f"{destination.rtmp_url}\n{destination.stream_key_sealed}".encode()
         ).hexdigest()
         slot = runtime.outputs.get(destination.id)
         if slot is None or slot.fingerprint != fingerprint:  # new, re-keyed or re-pointed
@@ -608,7 +611,10 @@ class RelayWorker:
         target = self.publish_target(destination.rtmp_url)
         # The key stays in this process: ffmpeg's argv names a placeholder (key_proxy.py).
         proxy = KeyInsertingProxy(
-            target.address, target.port, destination.stream_key or "", target.tls_server_name
+            target.address,
+            target.port,
+            self._stream_keys.open(destination),
+            target.tls_server_name,
         )
         try:
             argv = ff.output_argv(
