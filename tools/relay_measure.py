@@ -1,12 +1,13 @@
 """Short, bounded relay measurements on this machine (not a test, never run by CI):
 
-    .venv/bin/python tools/relay_measure.py startup|cpu|scale [--destinations N] [--seconds S]
+    .venv/bin/python tools/relay_measure.py startup|cpu|scale [--destinations N] [--studios K]
+        [--seconds S]
 
 startup: go-live to the first bytes at an RTMP receiver (slate, media copy, media re-encode,
          and a publisher on the embedded nginx-rtmp ingest when nginx is installed).
 cpu:     CPU of the program process, of each output process and of the relay's own process
          (fan-out thread and the key-inserting forwarders) over S seconds, per mode.
-scale:   N destinations of one studio on one worker: how many are live with steady fps.
+scale:   K studios of N destinations on one worker: how many are live with steady fps.
 
 Uses a throwaway SQLite database and media directory, loopback receivers (tests/support/media),
 and the production program format (1280x720, 30 fps, 2500 kbit/s) unless TRAX_RELAY_* say else.
@@ -232,38 +233,46 @@ def cpu(bench: Bench, root: Path, seconds: float) -> None:
             receiver.stop()
 
 
-def scale(bench: Bench, root: Path, destinations: int, seconds: float) -> None:
+def scale(bench: Bench, root: Path, destinations: int, seconds: float, studios: int = 1) -> None:
+    """`studios` studios of `destinations` destinations each (25 at most per studio), all on
+    this one worker (its max_studios is 20)."""
     media = make_media(root / "copy.mp4", h264=True)
-    studio = bench.studio(media)
-    receivers = [Receiver(root, f"stream-key-{i:04d}").start() for i in range(destinations)]
-    for receiver in receivers:
-        bench.destination(studio, receiver)
-    bench.api.post(f"/v1/studios/{studio}/go-live")
+    ids = [bench.studio(media) for _ in range(studios)]
+    receivers = []
+    for n, studio in enumerate(ids):
+        for i in range(destinations):
+            receiver = Receiver(root, f"stream-key-{n:02d}-{i:04d}").start()
+            receivers.append(receiver)
+            bench.destination(studio, receiver)
+    total = studios * destinations
+    for studio in ids:
+        bench.api.post(f"/v1/studios/{studio}/go-live")
     began = time.monotonic()
+
+    def all_statuses() -> list[dict]:
+        return [d for studio in ids for d in bench.status(studio)["destinations"]]
+
     try:
         try:
-            wait_until(
-                lambda: all(d["status"] == "live" for d in bench.status(studio)["destinations"]),
-                60,
-                "all live",
-            )
-            print(f"{destinations} destinations all live {time.monotonic() - began:.1f}s after")
+            wait_until(lambda: all(d["status"] == "live" for d in all_statuses()), 90, "all live")
+            print(f"{total} destinations all live {time.monotonic() - began:.1f}s after")
         except AssertionError:
-            counts = Counter(d["status"] for d in bench.status(studio)["destinations"])
-            print(f"{destinations} destinations: not all live after 60s: {dict(counts)}")
+            counts = Counter(d["status"] for d in all_statuses())
+            print(f"{total} destinations: not all live after 90s: {dict(counts)}")
         own_before = self_cpu_seconds()
         time.sleep(seconds)
         own = (self_cpu_seconds() - own_before) / seconds * 100
-        body = bench.status(studio)
-        live = [d for d in body["destinations"] if d["status"] == "live"]
+        statuses = all_statuses()
+        live = [d for d in statuses if d["status"] == "live"]
         fps = sorted(d["health"]["framesPerSecond"] or 0 for d in live)
-        print(f"after {seconds:.0f}s: {len(live)}/{destinations} live, output fps min "
-              f"{fps[0] if fps else None} max {fps[-1] if fps else None}, "
-              f"total {body['health']['bitrateKbps']} kbit/s, "
-              f"relay process {own:.1f}% of one core, "
+        kbps = sum(d["health"]["bitrateKbps"] or 0 for d in live)
+        print(f"after {seconds:.0f}s: {len(live)}/{total} live ({studios} studio(s)), output fps "
+              f"min {fps[0] if fps else None} max {fps[-1] if fps else None}, total {kbps} "
+              f"kbit/s, relay process {own:.1f}% of one core, "
               f"load average {os.getloadavg()[0]:.2f}")  # fmt: skip
     finally:
-        bench.offline(studio)
+        for studio in ids:
+            bench.offline(studio)
         for receiver in receivers:
             receiver.stop()
 
@@ -273,6 +282,7 @@ def main() -> None:
     parser.add_argument("what", choices=["startup", "cpu", "scale"])
     parser.add_argument("--destinations", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--studios", type=int, default=1)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="trax-relay-measure-") as directory:
         root = Path(directory)
@@ -283,7 +293,7 @@ def main() -> None:
             elif args.what == "cpu":
                 cpu(bench, root, args.seconds)
             else:
-                scale(bench, root, args.destinations, args.seconds)
+                scale(bench, root, args.destinations, args.seconds, args.studios)
         finally:
             bench.close()
 
