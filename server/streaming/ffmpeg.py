@@ -96,8 +96,10 @@ class StderrTail:
         self._thread.start()
 
     def _read(self, stream) -> None:
-        for raw in iter(stream.readline, b""):
-            self.lines.append(raw.decode("utf-8", "replace").rstrip())
+        # The pipe is closed under this thread when the process is stopped: that ends it too.
+        with contextlib.suppress(ValueError, OSError):
+            for raw in iter(stream.readline, b""):
+                self.lines.append(raw.decode("utf-8", "replace").rstrip())
 
     def text(self) -> str:
         return "\n".join(self.lines)
@@ -132,6 +134,10 @@ class ProgressReader:
         self._thread.join(timeout)
 
     def _read(self, stream) -> None:
+        with contextlib.suppress(ValueError, OSError):  # closed when the process is stopped
+            self._read_blocks(stream)
+
+    def _read_blocks(self, stream) -> None:
         block: dict[str, str] = {}
         for raw in iter(stream.readline, b""):
             key, _, value = raw.decode("ascii", "replace").partition("=")
