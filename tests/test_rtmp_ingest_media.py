@@ -58,6 +58,7 @@ def ingest(ingest_services):
         yield ingest
     finally:
         stop()
+    assert ingest.process.poll() is not None  # stopped with the ingest
 
 
 @pytest.fixture
@@ -146,3 +147,64 @@ def test_the_publisher_of_a_deleted_source_is_dropped(api, ingest):
         assert publisher.exit_code(timeout=15) is not None
     finally:
         publisher.stop()
+
+
+def test_nginx_dies_with_a_relay_killed_outright(ingest_settings, tmp_path):
+    """`trax relay` killed with SIGKILL: its nginx goes too (one process, PR_SET_PDEATHSIG), so
+    nothing keeps the ingest port."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from tests.support.media import pid_alive
+
+    port = free_port()
+    environment = {
+        **os.environ,
+        "TRAX_DATABASE_URL": ingest_settings.database_url,
+        "TRAX_KEY_HASH_SECRET": ingest_settings.key_hash_secret,
+        "TRAX_MEDIA_DIR": str(tmp_path),
+        "TRAX_STREAM_ENGINE": "relay",
+        "TRAX_INGEST_RTMP_PORT": str(port),
+    }
+    trax = Path(sys.executable).with_name("trax")
+    relay = subprocess.Popen(
+        [str(trax), "relay", "--ingest", "--worker-id", "ingest-doomed"],
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+
+        def nginx_child():
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                try:
+                    head, fields = stat.read_text().rsplit(")", 1)
+                except (FileNotFoundError, ProcessLookupError):
+                    continue
+                if "nginx" in head and int(fields.split()[1]) == relay.pid:
+                    return int(stat.parent.name)
+            return None
+
+        def group(pgid: int) -> list[int]:
+            """Live processes of a process group (nginx's workers would be in its group)."""
+            members = []
+            for stat in Path("/proc").glob("[0-9]*/stat"):
+                try:
+                    fields = stat.read_text().rsplit(")", 1)[1].split()
+                except (FileNotFoundError, ProcessLookupError):
+                    continue
+                if int(fields[2]) == pgid and fields[0] != "Z":
+                    members.append(int(stat.parent.name))
+            return members
+
+        nginx = wait_until(nginx_child, 15, "nginx started by trax relay")
+        wait_until(lambda: len(group(nginx)) >= 1, 10, "nginx running")
+        relay.send_signal(signal.SIGKILL)
+        relay.wait(10)
+        wait_until(lambda: not pid_alive(nginx) and not group(nginx), 10, "nginx gone")
+    finally:
+        if relay.poll() is None:
+            relay.kill()
+            relay.wait()
