@@ -81,7 +81,9 @@ $(NODE_STAMP): package.json package-lock.json
 
 # The review gate of the contract (CI runs it): structure, style (openapi/lint/ruleset.yaml),
 # release bookkeeping, breaking changes against openapi/released/openapi.yaml, a second generator
-# (TypeScript types, type-checked), and the tests of the gate itself (spec_tests/).
+# (TypeScript types, type-checked), the clients of every promised language generated from the
+# document the app serves (tools/clients.py: typescript-fetch compiled with tsc --strict,
+# kotlin, swift6 and swift5; needs Java 17+), and the tests of the gate itself (spec_tests/).
 spec-check: setup node
 	$(BIN)/openapi-spec-validator openapi/openapi.yaml openapi/released/openapi.yaml
 	$(NODE_BIN)/spectral lint --ruleset openapi/lint/ruleset.yaml --fail-severity error openapi/openapi.yaml
@@ -90,6 +92,7 @@ spec-check: setup node
 	@mkdir -p build/typescript
 	$(NODE_BIN)/openapi-typescript openapi/openapi.yaml --output build/typescript/trax-api.d.ts
 	$(NODE_BIN)/tsc --noEmit --strict build/typescript/trax-api.d.ts
+	$(BIN)/python tools/clients.py check
 	$(BIN)/pytest spec_tests
 
 # One self-contained HTML file (scripts inlined; renders offline): build/docs/trax-api-v1.html
