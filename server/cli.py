@@ -16,10 +16,11 @@ from server.config import Settings
 from server.domain.errors import ApiError
 from server.domain.scopes import ALL_SCOPES
 from server.handlers.shaping import timestamp
-from server.services.container import Services
+from server.services.container import Services, secret_keyring
 from server.services.users import generate_password
 from server.storage import migrate
 from server.storage.models import ApiKey, User
+from server.storage.sealed_secrets import new_secret_key
 
 DEMO_ACCOUNT_NAME = "Demo account"
 DEMO_USER_EMAIL = "demo@trax.local"
@@ -106,7 +107,7 @@ def db() -> None:
 def db_upgrade(as_json: bool) -> None:
     """Apply every migration."""
     settings = Settings.from_env()
-    migrate.upgrade(settings.database_url)
+    migrate.upgrade(settings.database_url, secret_keyring=secret_keyring(settings))
     _emit(as_json, {"upgraded": True}, "database is at the latest migration")
 
 
@@ -613,6 +614,23 @@ def webhooks_deliver(once: bool, as_json: bool) -> None:
 @main.group()
 def maintenance() -> None:
     """Housekeeping."""
+
+
+@maintenance.command("reseal-secrets")
+@json_option
+def maintenance_reseal_secrets(as_json: bool) -> None:
+    """Re-seal every stream key under the first key of TRAX_SECRET_KEYS (after a rotation)."""
+    with _services() as services:
+        resealed = services.stream_keys.reseal_all(services.unit_of_work)
+    _emit(as_json, {"resealed": resealed}, f"{resealed} stream keys re-sealed")
+
+
+@maintenance.command("new-secret-key")
+@json_option
+def maintenance_new_secret_key(as_json: bool) -> None:
+    """Print a fresh random key for TRAX_SECRET_KEYS (`id=<this>`)."""
+    key = new_secret_key()
+    _emit(as_json, {"key": key}, key)
 
 
 @maintenance.command("purge")

@@ -48,6 +48,10 @@ class Settings:
     write_enabled: bool = False
     # The HMAC key under which API-key secrets are hashed; only the hash is stored.
     key_hash_secret: str = ""
+    # TRAX_SECRET_KEYS: the keyring that seals stream keys at rest, `id=<base64 32 bytes>`
+    # comma-separated, the sealing key first (server/storage/sealed_secrets.py). Unset: one
+    # key derived from the key hash secret.
+    secret_keys: str | None = None
     max_body_bytes: int = 64 * 1024
     # Response validation against the spec: on in tests and CI, off in production (it costs CPU).
     validate_responses: bool = False
@@ -109,6 +113,10 @@ class Settings:
             raise ValueError("TRAX_DNS_TIMEOUT must be more than 0 and at most 30 seconds")
         if self.media_backend == "s3" and not self.s3_bucket:
             raise ValueError("TRAX_MEDIA_BACKEND=s3 needs TRAX_S3_BUCKET")
+        if self.secret_keys:
+            from server.storage.sealed_secrets import SecretKeyring
+
+            SecretKeyring.from_setting(self.secret_keys, self.key_hash_secret)
         if self.stream_engine not in STREAM_ENGINES:
             raise ValueError(f"TRAX_STREAM_ENGINE must be one of {', '.join(STREAM_ENGINES)}")
 
@@ -152,6 +160,7 @@ class Settings:
             database_url=os.environ.get("TRAX_DATABASE_URL") or DEFAULT_DATABASE_URL,
             write_enabled=_flag("PUBLIC_API_WRITE_ENABLED"),
             key_hash_secret=os.environ.get("TRAX_KEY_HASH_SECRET") or _dev_key_hash_secret(),
+            secret_keys=_optional("TRAX_SECRET_KEYS"),
             max_body_bytes=int(os.environ.get("TRAX_MAX_BODY_BYTES", 64 * 1024)),
             validate_responses=_flag("TRAX_VALIDATE_RESPONSES"),
             last_used_resolution_seconds=int(os.environ.get("TRAX_LAST_USED_RESOLUTION", 60)),

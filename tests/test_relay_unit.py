@@ -12,12 +12,16 @@ import pytest
 from server.domain.errors import InvalidRequest
 from server.services.container import Services
 from server.services.outbound import OutboundGuard, parse_networks
+from server.services.stream_keys import StreamKeyVault
 from server.storage.models import utcnow
+from server.storage.sealed_secrets import SecretKeyring
 from server.streaming.ffmpeg import ProgressReader, classify_failure
 from server.streaming.relay import RelayConfig, RelayWorker, backoff_seconds
 from tests.helpers import create_destination, create_studio
 from tests.support.client import ApiClient
 from tests.support.dns import fake_resolver
+
+UNUSED_KEYS = StreamKeyVault(SecretKeyring.from_setting(None, "unused in these tests"))
 
 KEY = "abcd-efgh-ijkl-mnop"
 
@@ -132,7 +136,7 @@ def test_backoff_doubles_to_a_ceiling():
 def test_the_publish_target_is_rechecked_and_pinned_to_the_checked_address():
     records = {"ingest.example.com": ["93.184.216.34"], "inward.example.com": ["10.0.0.5"]}
     guard = OutboundGuard(lambda host: records[host])
-    worker = RelayWorker(lambda: None, guard, lambda _id: None, RelayConfig())
+    worker = RelayWorker(lambda: None, guard, lambda _id: None, RelayConfig(), UNUSED_KEYS)
     target = worker.publish_target("rtmp://ingest.example.com/live2")
     assert target.connect_url == "rtmp://93.184.216.34:1935/live2"
     assert target.tc_url == "rtmp://ingest.example.com/live2" and target.app == "live2"
@@ -146,6 +150,7 @@ def test_the_publish_target_is_rechecked_and_pinned_to_the_checked_address():
         OutboundGuard(lambda host: [], parse_networks("127.0.0.0/8")),
         lambda _id: None,
         RelayConfig(),
+        UNUSED_KEYS,
     )
     assert loopback.publish_target("rtmp://127.0.0.1:1935/app").connect_url == (
         "rtmp://127.0.0.1:1935/app"

@@ -10,7 +10,6 @@ from server.storage.models import Destination
 
 
 def present_destination(destination: Destination) -> dict[str, Any]:
-    key = destination.stream_key
     return {
         "id": destination.id,
         "studioId": destination.studio_id,
@@ -18,8 +17,8 @@ def present_destination(destination: Destination) -> dict[str, Any]:
         "name": destination.name,
         "rtmpUrl": destination.rtmp_url,
         "enabled": destination.enabled,
-        "streamKeySet": key is not None,
-        "streamKeyLast4": key[-4:] if key is not None else None,
+        "streamKeySet": destination.has_stream_key,
+        "streamKeyLast4": destination.stream_key_last4,
         "connectionId": destination.connection_id,
         "createdAt": timestamp(destination.created_at),
         "updatedAt": timestamp(destination.updated_at),

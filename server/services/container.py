@@ -22,12 +22,14 @@ from server.services.outbound import OutboundGuard, Resolver, system_resolver
 from server.services.passwords import Argon2idHasher
 from server.services.sources import SourceService
 from server.services.stream import StreamService
+from server.services.stream_keys import StreamKeyVault
 from server.services.studios import StudioService
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.services.users import UserService
 from server.services.webhooks import WebhookService
 from server.storage.database import make_engine, make_session_factory
 from server.storage.media_store import LocalMediaStore, MediaStore, S3MediaStore, UploadSigner
+from server.storage.sealed_secrets import SecretKeyring
 from server.streaming.engine import BookkeepingEngine, RelayEngine, StreamEngine
 from server.streaming.ffmpeg import ProgramFormat
 from server.streaming.relay import RelayConfig, RelayWorker
@@ -54,6 +56,7 @@ class Services:
     events: EventService
     webhooks: WebhookService
     webhook_secrets: SecretBox
+    stream_keys: StreamKeyVault
     unit_of_work: UnitOfWorkFactory
     media_store: MediaStore
 
@@ -87,6 +90,7 @@ class Services:
             self.outbound,
             media_path,
             config,
+            self.stream_keys,
             worker_id=worker_id,
         )
 
@@ -108,7 +112,8 @@ class Services:
         if stream_engine is None:
             relay = settings.stream_engine == "relay"
             stream_engine = RelayEngine() if relay else BookkeepingEngine()
-        stream = StreamService(unit_of_work, stream_engine)
+        stream_keys = StreamKeyVault(secret_keyring(settings))
+        stream = StreamService(unit_of_work, stream_engine, stream_keys)
         outbound = OutboundGuard(
             resolver,
             settings.outbound_allowed_networks,
@@ -132,7 +137,9 @@ class Services:
             api_keys=api_keys,
             studios=StudioService(unit_of_work),
             sources=SourceService(unit_of_work, settings.ingest_host),
-            destinations=DestinationService(unit_of_work, IngestUrlPolicy(outbound), stream),
+            destinations=DestinationService(
+                unit_of_work, IngestUrlPolicy(outbound), stream, stream_keys
+            ),
             stream=stream,
             connections=ConnectionService(unit_of_work),
             chat=ChatService(unit_of_work, chat_adapter),
@@ -154,9 +161,14 @@ class Services:
             events=EventService(unit_of_work),
             webhooks=WebhookService(unit_of_work, outbound, webhook_secrets),
             webhook_secrets=webhook_secrets,
+            stream_keys=stream_keys,
             unit_of_work=unit_of_work,
             media_store=store,
         )
+
+
+def secret_keyring(settings: Settings) -> SecretKeyring:
+    return SecretKeyring.from_setting(settings.secret_keys, settings.key_hash_secret)
 
 
 def media_store(settings: Settings, signer: UploadSigner) -> MediaStore:

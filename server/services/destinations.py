@@ -6,6 +6,7 @@ from server.domain.pagination import Page, PageRequest, page_from_rows
 from server.services.changes import apply_changes, given
 from server.services.ingest_urls import IngestUrlPolicy
 from server.services.stream import STREAMING, StreamService, require_streamable
+from server.services.stream_keys import StreamKeyVault
 from server.services.studios import require_studio
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.models import Destination, Studio, utcnow
@@ -23,11 +24,16 @@ _UNCHANGED = object()
 
 class DestinationService:
     def __init__(
-        self, unit_of_work: UnitOfWorkFactory, urls: IngestUrlPolicy, stream: StreamService
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        urls: IngestUrlPolicy,
+        stream: StreamService,
+        stream_keys: StreamKeyVault,
     ):
         self._uow = unit_of_work
         self._urls = urls
         self._stream = stream
+        self._stream_keys = stream_keys
 
     def list(self, account_id: str, studio_id: str, request: PageRequest) -> Page[Destination]:
         with self._uow() as uow:
@@ -60,6 +66,7 @@ class DestinationService:
         now = utcnow()
         with self._uow() as uow:
             studio = require_studio(uow, account_id, studio_id)
+            uow.studios.lock(account_id, studio_id)  # the count and the insert are one step
             if uow.destinations.count(account_id, studio_id) >= MAX_DESTINATIONS_PER_STUDIO:
                 raise Conflict(
                     "limit_reached",
@@ -73,13 +80,13 @@ class DestinationService:
                 platform=platform,
                 name=name,
                 rtmp_url=rtmp_url,
-                stream_key=stream_key,
                 enabled=enabled,
                 connection_id=connection_id,
                 output_state="idle",
                 created_at=now,
                 updated_at=now,
             )
+            self._stream_keys.set(destination, stream_key)
             streaming = studio.stream_state in STREAMING
             if streaming:
                 require_streamable(destination)
@@ -111,10 +118,15 @@ class DestinationService:
                 self._check_connection(uow, account_id, destination.platform, connection_id)
             was_enabled = destination.enabled
             changes = given(name=name, rtmp_url=rtmp_url, enabled=enabled)
-            for field, value in (("stream_key", stream_key), ("connection_id", connection_id)):
-                if value is not _UNCHANGED:
-                    changes[field] = value
+            if connection_id is not _UNCHANGED:
+                changes["connection_id"] = connection_id
             changed = apply_changes(destination, changes)
+            # A sealed value differs on every seal: a key that is given counts as changed.
+            if stream_key is not _UNCHANGED and (
+                stream_key is not None or destination.has_stream_key
+            ):
+                self._stream_keys.set(destination, stream_key)  # type: ignore[arg-type]
+                changed.add("stream_key")
             streaming = studio.stream_state in STREAMING
             if streaming:
                 require_streamable(destination)

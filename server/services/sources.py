@@ -76,6 +76,7 @@ class SourceService:
                     raise InvalidRequest(
                         "mediaId must name a ready (or still uploading) asset of your library."
                     )
+            uow.studios.lock(account_id, studio_id)  # the count and the insert are one step
             if uow.sources.count(account_id, studio_id) >= MAX_SOURCES_PER_STUDIO:
                 raise Conflict(
                     "limit_reached", f"A studio holds at most {MAX_SOURCES_PER_STUDIO} sources."

@@ -1,16 +1,23 @@
 """The stream state machine: offline → starting → live → stopping → offline, plus errored.
 
 Each transition is a conditional update (see StudioStreamRepository.transition), so concurrent
-go-live calls make exactly one transition. The engine is called between two units of work, never
-inside a database transaction."""
+go-live calls make exactly one transition, and each moves the studio's stream generation on, so
+a call's second step completes only its own first step. The engine is called between two units
+of work, never inside a database transaction; in one process, a studio's changes are serialised
+(StudioLocks) so that the engine sees them in the database's order."""
 
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
 from server.domain.errors import Conflict
+from server.services.stream_keys import StreamKeyVault
 from server.services.studios import require_studio
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.models import Destination, Studio, utcnow
@@ -52,32 +59,87 @@ def reported_recently(destination: Destination) -> bool:
     return utcnow() - destination.health_at <= LIVE_REPORT_STALE_AFTER
 
 
-def output_target(destination: Destination) -> OutputTarget:
-    return OutputTarget(destination.id, destination.rtmp_url, destination.stream_key or "")
-
-
 def require_streamable(destination: Destination) -> None:
-    if destination.enabled and not destination.stream_key:
+    if destination.enabled and not destination.has_stream_key:
         raise Conflict(
             "destination_missing_stream_key",
             f"Destination {destination.id} is enabled but has no stream key.",
         )
 
 
+class StudioLocks:
+    """One lock per studio, so that this process's stream changes of a studio (go-live,
+    go-offline, an output's start or stop) reach the engine in the order they reach the
+    database. Across processes the stream generation decides instead (see go_live)."""
+
+    class _Lock:
+        def __init__(self) -> None:
+            self.lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: weakref.WeakValueDictionary[str, StudioLocks._Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    @contextmanager
+    def hold(self, studio_id: str) -> Iterator[None]:
+        with self._guard:
+            entry = self._locks.get(studio_id)
+            if entry is None:
+                entry = self._locks[studio_id] = StudioLocks._Lock()
+        with entry.lock:
+            yield
+
+
 class StreamService:
-    def __init__(self, unit_of_work: UnitOfWorkFactory, engine: StreamEngine):
+    def __init__(
+        self, unit_of_work: UnitOfWorkFactory, engine: StreamEngine, stream_keys: StreamKeyVault
+    ):
         self._uow = unit_of_work
         self._engine = engine
+        self._stream_keys = stream_keys
+        self._locks = StudioLocks()
 
     def status(self, account_id: str, studio_id: str) -> StreamStatusView:
         with self._uow() as uow:
             return self._view(uow, require_studio(uow, account_id, studio_id))
 
     def go_live(self, account_id: str, studio_id: str) -> StreamStatusView:
+        """Two units of work around the engine call: `starting` (this call's generation),
+        then `live` or `errored`, written only while that generation is still current."""
+        with self._locks.hold(studio_id):
+            started = self._begin_starting(account_id, studio_id)
+            if started is not None:
+                generation, targets = started
+                states = self._start_engine(studio_id, targets)
+                self._finish_starting(account_id, studio_id, generation, states)
+        return self.status(account_id, studio_id)
+
+    def go_offline(self, account_id: str, studio_id: str) -> StreamStatusView:
+        """`stopping`, the engine stops, then `offline` (an errored studio goes offline at
+        once; with a relay worker holding the studio, the worker completes the stop)."""
+        with self._locks.hold(studio_id):
+            generation = self._begin_stopping(account_id, studio_id)
+            if generation is not None:
+                try:
+                    self._engine.stop(studio_id)
+                except Exception:
+                    logger.exception("stream engine failed to stop studio %s", studio_id)
+                self._finish_stopping(account_id, studio_id, generation)
+        return self.status(account_id, studio_id)
+
+    # -- go-live, step by step ---------------------------------------------------------------
+
+    def _begin_starting(
+        self, account_id: str, studio_id: str
+    ) -> tuple[int, list[OutputTarget]] | None:
+        """Checks the studio can go live and moves it to `starting`; None when it is already
+        streaming (or another call made the move first)."""
         with self._uow() as uow:
             studio = require_studio(uow, account_id, studio_id)
             if studio.stream_state in STREAMING:
-                return self._view(uow, studio)
+                return None
             if studio.stream_state == STOPPING:
                 raise Conflict("stream_busy", "The studio is stopping; try again when offline.")
             enabled = [
@@ -91,114 +153,124 @@ class StreamService:
             for destination in enabled:
                 require_streamable(destination)
             now = utcnow()
-            previous = studio.stream_state
-            won = uow.stream.transition(
+            made = uow.stream.transition(
                 account_id, studio_id, (OFFLINE, ERRORED), STARTING, now, stream_started_at=now
             )
-            if won:
-                uow.stream.record(studio_id, previous, STARTING, now)
-                uow.destinations.set_output_states(studio_id, {d.id: STARTING for d in enabled})
-                uow.commit()
-        if not won:  # another call made the transition first
-            return self.status(account_id, studio_id)
+            if made is None:
+                return None
+            uow.destinations.set_output_states(studio_id, {d.id: STARTING for d in enabled})
+            uow.commit()
+            return made.generation, [self._output_target(d) for d in enabled]
 
+    def _start_engine(self, studio_id: str, targets: list[OutputTarget]) -> dict[str, str]:
         try:
-            states = self._engine.start(studio_id, [output_target(d) for d in enabled])
+            return self._engine.start(studio_id, targets)
         except Exception:
             logger.exception("stream engine failed to start studio %s", studio_id)
-            states = {d.id: ERRORED for d in enabled}
-        if LIVE in states.values():
-            outcome = LIVE
-        elif STARTING in states.values():  # a worker reconciles; it moves the studio to live
-            with self._uow() as uow:
-                uow.destinations.set_output_states(studio_id, states)
-                uow.commit()
-            return self.status(account_id, studio_id)
-        else:
-            outcome = ERRORED
-        with self._uow() as uow:
-            now = utcnow()
-            extra = {} if outcome == LIVE else {"stream_started_at": None}
-            if uow.stream.transition(account_id, studio_id, (STARTING,), outcome, now, **extra):
-                uow.stream.record(studio_id, STARTING, outcome, now)
-                uow.destinations.set_output_states(studio_id, states)
-                uow.commit()
-            else:  # taken offline while starting: the engine must not keep running
-                self._engine.stop(studio_id)
-        return self.status(account_id, studio_id)
+            return {target.destination_id: ERRORED for target in targets}
 
-    def go_offline(self, account_id: str, studio_id: str) -> StreamStatusView:
+    def _finish_starting(
+        self, account_id: str, studio_id: str, generation: int, states: dict[str, str]
+    ) -> None:
+        with self._uow() as uow:
+            if STARTING in states.values() and LIVE not in states.values():
+                # A relay worker reconciles the outputs and moves the studio to live.
+                if uow.stream.generation(studio_id) == generation:
+                    uow.destinations.set_output_states(studio_id, states)
+                    uow.commit()
+                return
+            outcome = LIVE if LIVE in states.values() else ERRORED
+            extra = {} if outcome == LIVE else {"stream_started_at": None}
+            now = utcnow()
+            made = uow.stream.transition(
+                account_id, studio_id, (STARTING,), outcome, now, generation=generation, **extra
+            )
+            if made is not None:
+                uow.destinations.set_output_states(studio_id, states)
+                uow.commit()
+                return
+        # Taken offline while starting (its generation moved on): the engine must not keep
+        # running what this call started, unless a later go-live owns the studio by now.
         with self._uow() as uow:
             studio = require_studio(uow, account_id, studio_id)
-            previous = studio.stream_state
-            if previous in (OFFLINE, STOPPING):
-                return self._view(uow, studio)
+        if studio.stream_state not in STREAMING:
+            self._engine.stop(studio_id)
+
+    # -- go-offline, step by step ------------------------------------------------------------
+
+    def _begin_stopping(self, account_id: str, studio_id: str) -> int | None:
+        """Moves a streaming studio to `stopping` and returns that generation; an errored
+        studio goes straight to offline (nothing runs); None when there is nothing to stop."""
+        with self._uow() as uow:
+            studio = require_studio(uow, account_id, studio_id)
+            if studio.stream_state in (OFFLINE, STOPPING):
+                return None
             now = utcnow()
-            if previous == ERRORED:
+            if studio.stream_state == ERRORED:
                 if uow.stream.transition(
                     account_id, studio_id, (ERRORED,), OFFLINE, now, stream_started_at=None
                 ):
-                    uow.stream.record(studio_id, ERRORED, OFFLINE, now)
                     self._reset_outputs(uow, account_id, studio_id)
                     uow.commit()
-                won = False  # nothing left to stop
-            else:
-                won = uow.stream.transition(account_id, studio_id, STREAMING, STOPPING, now)
-                if won:
-                    uow.stream.record(studio_id, previous, STOPPING, now)
-                    uow.commit()
-        if not won:
-            return self.status(account_id, studio_id)
+                return None
+            made = uow.stream.transition(account_id, studio_id, STREAMING, STOPPING, now)
+            if made is None:
+                return None
+            uow.commit()
+            return made.generation
 
-        try:
-            self._engine.stop(studio_id)
-        except Exception:
-            logger.exception("stream engine failed to stop studio %s", studio_id)
+    def _finish_stopping(self, account_id: str, studio_id: str, generation: int) -> None:
         with self._uow() as uow:
             now = utcnow()
             if self._engine.asynchronous and uow.relay_leases.holder(studio_id, now):
-                # The worker holding the studio stops its processes, then moves it offline.
-                return self._view(uow, require_studio(uow, account_id, studio_id))
+                return  # the worker holding the studio stops its processes, then goes offline
             if uow.stream.transition(
                 account_id,
                 studio_id,
                 (STOPPING,),
                 OFFLINE,
                 now,
+                generation=generation,
                 stream_started_at=None,
                 program=None,
             ):
-                uow.stream.record(studio_id, STOPPING, OFFLINE, now)
                 self._reset_outputs(uow, account_id, studio_id)
                 uow.commit()
-        return self.status(account_id, studio_id)
+
+    # -- one output ----------------------------------------------------------------------------
 
     def output_changed(
         self, account_id: str, studio_id: str, destination_id: str, *, restart: bool
     ) -> None:
         """Brings a running studio's output for one destination in line with the destination
         as now stored (deleted, disabled, enabled, or given a new URL or key)."""
-        with self._uow() as uow:
-            studio = require_studio(uow, account_id, studio_id)
-            if studio.stream_state not in STREAMING:
-                return
-            destination = uow.destinations.get(account_id, studio_id, destination_id)
-        if destination is None or not destination.enabled:
-            self._engine.stop_output(studio_id, destination_id)
-            state = IDLE
-        elif restart or destination.output_state not in STREAMING:
-            self._engine.stop_output(studio_id, destination_id)
-            try:
-                state = self._engine.start_output(studio_id, output_target(destination))
-            except Exception:
-                logger.exception("stream engine failed to start output %s", destination_id)
-                state = ERRORED
-        else:
-            return
-        if destination is not None:
+        with self._locks.hold(studio_id):
             with self._uow() as uow:
-                uow.destinations.set_output_states(studio_id, {destination_id: state})
-                uow.commit()
+                studio = require_studio(uow, account_id, studio_id)
+                if studio.stream_state not in STREAMING:
+                    return
+                destination = uow.destinations.get(account_id, studio_id, destination_id)
+            if destination is None or not destination.enabled:
+                self._engine.stop_output(studio_id, destination_id)
+                state = IDLE
+            elif restart or destination.output_state not in STREAMING:
+                self._engine.stop_output(studio_id, destination_id)
+                try:
+                    state = self._engine.start_output(studio_id, self._output_target(destination))
+                except Exception:
+                    logger.exception("stream engine failed to start output %s", destination_id)
+                    state = ERRORED
+            else:
+                return
+            if destination is not None:
+                with self._uow() as uow:
+                    uow.destinations.set_output_states(studio_id, {destination_id: state})
+                    uow.commit()
+
+    def _output_target(self, destination: Destination) -> OutputTarget:
+        return OutputTarget(
+            destination.id, destination.rtmp_url, self._stream_keys.open(destination)
+        )
 
     def transitions(self, account_id: str, studio_id: str) -> list[tuple[str, str]]:
         with self._uow() as uow:

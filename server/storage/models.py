@@ -123,6 +123,9 @@ class Studio(Base):
     name: Mapped[str] = mapped_column(String(100))
     auto_go_live: Mapped[bool] = mapped_column(Boolean, default=False)
     stream_state: Mapped[str] = mapped_column(String(32), default="offline")
+    # Incremented by every stream state change: a go-live or go-offline completes its own
+    # transition only while the generation it started is current, so a stale completion loses.
+    stream_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # When the current stream started; null while offline or errored.
     stream_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # What the relay is playing: "slate" or a source id; null while nothing plays.
@@ -177,8 +180,11 @@ class Destination(Base):
     platform: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(100))
     rtmp_url: Mapped[str] = mapped_column(String(512))
-    # Write-only in the API: never returned, logged or echoed in an error.
-    stream_key: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    # Write-only in the API: never returned, logged or echoed in an error. Stored sealed
+    # (server/storage/sealed_secrets.py), opened only where an output starts; the last four
+    # characters are kept apart for `streamKeyLast4`.
+    stream_key_sealed: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    stream_key_last4: Mapped[str | None] = mapped_column(String(4), nullable=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     connection_id: Mapped[str | None] = mapped_column(
         ForeignKey("connections.id", ondelete="SET NULL"), nullable=True, index=True
@@ -199,6 +205,10 @@ class Destination(Base):
 
     def __repr__(self) -> str:  # never the stream key
         return f"<Destination {self.id} {self.platform}>"
+
+    @property
+    def has_stream_key(self) -> bool:
+        return self.stream_key_sealed is not None
 
 
 class StreamTransition(Base):

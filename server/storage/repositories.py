@@ -197,6 +197,26 @@ class StudioRepository:
         query = select(Studio).where(Studio.account_id == account_id)
         return keyset_page(self.session, query, Studio.id, request)
 
+    def lock(self, account_id: str, studio_id: str) -> bool:
+        """Holds the studio's row until the transaction ends, so that counting its children and
+        adding one cannot interleave with another transaction doing the same. A no-op update,
+        not SELECT … FOR UPDATE, because SQLite has no row locks: the write takes its database
+        write lock, PostgreSQL the row lock. False when there is no such studio."""
+        result = self.session.execute(
+            update(Studio)
+            .where(Studio.account_id == account_id, Studio.id == studio_id)
+            .values(id=Studio.id)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount == 1
+
+
+@dataclass(frozen=True)
+class StreamTransitionMade:
+    from_state: str
+    to_state: str
+    generation: int  # the studio's stream generation after this step
+
 
 class StudioStreamRepository:
     """The studio's stream state changes, each a conditional update so that of concurrent
@@ -213,19 +233,49 @@ class StudioStreamRepository:
         from_states: Iterable[str],
         to_state: str,
         at: datetime,
+        *,
+        generation: int | None = None,
         **values,
-    ) -> bool:
-        result = self.session.execute(
-            update(Studio)
-            .where(
+    ) -> StreamTransitionMade | None:
+        """Moves the studio to `to_state` if it is in one of `from_states` (and, when given, still
+        at `generation`), records the step in the log and queues its `stream.<state>` event.
+        One conditional update per candidate state, so the previous state in the log is the one
+        the update itself replaced, never one read earlier. None when another call got there
+        first (or the generation moved on)."""
+        for from_state in from_states:
+            conditions = [
                 Studio.account_id == account_id,
                 Studio.id == studio_id,
-                Studio.stream_state.in_(list(from_states)),
-            )
-            .values(stream_state=to_state, updated_at=at, **values)
-            .execution_options(synchronize_session=False)
-        )
-        return result.rowcount == 1
+                Studio.stream_state == from_state,
+            ]
+            if generation is not None:
+                conditions.append(Studio.stream_generation == generation)
+            new_generation = self.session.execute(
+                update(Studio)
+                .where(*conditions)
+                .values(
+                    stream_state=to_state,
+                    stream_generation=Studio.stream_generation + 1,
+                    updated_at=at,
+                    **values,
+                )
+                .returning(Studio.stream_generation)
+                .execution_options(synchronize_session=False)
+            ).scalar_one_or_none()
+            if new_generation is not None:
+                self.session.add(
+                    StreamTransition(
+                        studio_id=studio_id, from_state=from_state, to_state=to_state, at=at
+                    )
+                )
+                self.events.queue(
+                    f"stream.{to_state}", ("stream", studio_id), {"state": from_state}
+                )
+                return StreamTransitionMade(from_state, to_state, new_generation)
+        return None
+
+    def generation(self, studio_id: str) -> int | None:
+        return self.session.scalar(select(Studio.stream_generation).where(Studio.id == studio_id))
 
     def get_any_account(self, studio_id: str) -> Studio | None:
         """For the relay worker, which acts on studios it holds a lease on."""
@@ -238,13 +288,6 @@ class StudioStreamRepository:
             .values(program=program)
             .execution_options(synchronize_session=False)
         )
-
-    def record(self, studio_id: str, from_state: str, to_state: str, at: datetime) -> None:
-        """Every transition is kept, and is a `stream.<state>` event in the same transaction."""
-        self.session.add(
-            StreamTransition(studio_id=studio_id, from_state=from_state, to_state=to_state, at=at)
-        )
-        self.events.queue(f"stream.{to_state}", ("stream", studio_id), {"state": from_state})
 
     def transitions(self, studio_id: str) -> list[StreamTransition]:
         return list(
@@ -381,6 +424,20 @@ class DestinationRepository:
                 Destination.id == destination_id,
             )
         ).one_or_none()
+
+    def with_sealed_stream_keys_not_by(self, key_id: str, limit: int) -> list[Destination]:
+        """Destinations whose stream key was sealed by another key than `key_id` (rotation)."""
+        return list(
+            self.session.scalars(
+                select(Destination)
+                .where(
+                    Destination.stream_key_sealed.is_not(None),
+                    ~Destination.stream_key_sealed.startswith(f"{key_id}:", autoescape=True),
+                )
+                .order_by(Destination.id)
+                .limit(limit)
+            )
+        )
 
     def count(self, account_id: str, studio_id: str) -> int:
         return self.session.scalar(

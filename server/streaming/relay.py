@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from server.domain.errors import InvalidRequest
 from server.services.outbound import OutboundGuard
+from server.services.stream_keys import StreamKeyVault
 from server.services.unit_of_work import UnitOfWorkFactory
 from server.storage.models import Destination, Source, utcnow
 from server.storage.repositories import OutputStatus
@@ -216,9 +217,11 @@ class RelayWorker:
         guard: OutboundGuard,
         media_path: Callable[[str], Path | None],
         config: RelayConfig,
+        stream_keys: StreamKeyVault,
         worker_id: str | None = None,
     ):
         self._uow = unit_of_work
+        self._stream_keys = stream_keys
         self._guard = guard
         self._media_path = media_path
         self._config = config
@@ -317,9 +320,8 @@ class RelayWorker:
                     now = utcnow()
                     if uow.stream.transition(
                         studio.account_id, studio.id, (STOPPING,), OFFLINE, now,
-                        stream_started_at=None, program=None,
+                        generation=studio.stream_generation, stream_started_at=None, program=None,
                     ):  # fmt: skip
-                        uow.stream.record(studio.id, STOPPING, OFFLINE, now)
                         destinations = uow.destinations.for_studio_any_account(studio.id)
                         uow.destinations.set_output_states(
                             studio.id, {d.id: IDLE for d in destinations}
@@ -332,6 +334,7 @@ class RelayWorker:
             studio_name = studio.name
             account_id = studio.account_id
             stream_state = studio.stream_state
+            generation = studio.stream_generation
             program_written = studio.program
 
         program_key, media = self._choose_program(sources)
@@ -357,7 +360,7 @@ class RelayWorker:
         if runtime.program is None and now >= runtime.program_retry_at:
             runtime.program = self._start_program(media, studio_name)
 
-        desired = {d.id: d for d in destinations if d.enabled and d.stream_key}
+        desired = {d.id: d for d in destinations if d.enabled and d.has_stream_key}
         for destination_id in list(runtime.outputs):
             if destination_id not in desired:
                 self._stop_slot(runtime, runtime.outputs.pop(destination_id))
@@ -390,8 +393,9 @@ class RelayWorker:
                 wrote = True
             if stream_state == STARTING and any_live:
                 at = utcnow()
-                if uow.stream.transition(account_id, runtime.studio_id, (STARTING,), LIVE, at):
-                    uow.stream.record(runtime.studio_id, STARTING, LIVE, at)
+                if uow.stream.transition(
+                    account_id, runtime.studio_id, (STARTING,), LIVE, at, generation=generation
+                ):
                     wrote = True
             if wrote:
                 uow.commit()
@@ -401,7 +405,7 @@ class RelayWorker:
         self, runtime: StudioRuntime, destination: Destination, now: float
     ) -> OutputStatus:
         fingerprint = hashlib.sha256(
-            f"{destination.rtmp_url}\n{destination.stream_key}".encode()
+            f"{destination.rtmp_url}\n{destination.stream_key_sealed}".encode()
         ).hexdigest()
         slot = runtime.outputs.get(destination.id)
         if slot is None or slot.fingerprint != fingerprint:  # new, re-keyed or re-pointed
@@ -530,7 +534,7 @@ class RelayWorker:
             connect_url=target.connect_url,
             app=target.app,
             tc_url=target.tc_url,
-            stream_key=destination.stream_key or "",
+            stream_key=self._stream_keys.open(destination),
             probe_seconds=5.0 if long_probe else 1.2,
         )
         return OutputProcess(argv)
