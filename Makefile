@@ -89,6 +89,7 @@ spec-check: setup node
 	$(NODE_BIN)/spectral lint --ruleset openapi/lint/ruleset.yaml --fail-severity error openapi/openapi.yaml
 	$(BIN)/python tools/contract.py check
 	$(NODE_BIN)/optic diff openapi/released/openapi.yaml openapi/openapi.yaml --check
+	$(BIN)/python tools/contract.py narrowing openapi/released/openapi.yaml openapi/openapi.yaml
 	@mkdir -p build/typescript
 	$(NODE_BIN)/openapi-typescript openapi/openapi.yaml --output build/typescript/trax-api.d.ts
 	$(NODE_BIN)/tsc --noEmit --strict build/typescript/trax-api.d.ts
