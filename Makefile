@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test test-postgres client lint clean node spec-check docs release-contract bench fuzz screenshots
+.PHONY: setup run test test-postgres client lint clean node spec-check spec-review docs release-contract bench fuzz screenshots
 
 setup: $(STAMP)
 
@@ -95,6 +95,13 @@ spec-check: setup node
 	$(NODE_BIN)/tsc --noEmit --strict build/typescript/trax-api.d.ts
 	$(BIN)/python tools/clients.py check
 	$(BIN)/pytest spec_tests
+
+# The review report of the working contract against BASE (a git ref; default: the last
+# release, openapi/released/openapi.yaml): per operation what was added, changed or removed,
+# marked additive or breaking, the generated Python client's surface and the version bump.
+# Writes build/spec-review.md and prints it (CI prints it too).
+spec-review: setup
+	$(BIN)/python tools/review.py $(if $(BASE),--base "$(BASE)")
 
 # One self-contained HTML file (scripts inlined; renders offline): build/docs/trax-api-v1.html
 docs: node

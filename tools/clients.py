@@ -256,6 +256,7 @@ def served_document() -> Iterator[dict]:
 
 
 def check(out: Path) -> list[Outcome]:
+    generator_command()  # fails first, and clearly, without Java
     accepted = load_accepted()
     out.mkdir(parents=True, exist_ok=True)
     spec_path = out / "openapi.json"
