@@ -179,11 +179,11 @@ def camel_case(operation_id: str) -> str:
 
 
 def missing_pieces(language: str, out: Path, spec: dict) -> list[str]:
+    """The expected files that were not generated and the operations without a method."""
     lang = LANGUAGES[language]
-    problems = [f"{language}: {name} was not generated" for name in lang.expected_files]
     problems = [
-        p
-        for p, name in zip(problems, lang.expected_files, strict=True)
+        f"{language}: {name} was not generated"
+        for name in lang.expected_files
         if not (out / name).exists()
     ]
     sources = "\n".join(p.read_text(encoding="utf-8") for p in sorted(out.glob(lang.api_glob)))
