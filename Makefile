@@ -24,7 +24,9 @@ $(STAMP): pyproject.toml requirements.lock $(shell find generated_client -name '
 run: setup
 	$(BIN)/trax db upgrade
 	$(BIN)/trax demo setup
-	PUBLIC_API_WRITE_ENABLED=1 $(BIN)/trax serve --host 127.0.0.1 --port 8000
+	@echo "metrics: http://127.0.0.1:9100/metrics   readiness: http://127.0.0.1:8000/readyz"
+	PUBLIC_API_WRITE_ENABLED=1 TRAX_LOG_FORMAT=$${TRAX_LOG_FORMAT:-text} \
+	  $(BIN)/trax serve --host 127.0.0.1 --port 8000 --metrics-port 9100
 
 test: setup
 	$(BIN)/pytest

@@ -187,7 +187,6 @@ class Bench:
         name: str | None = None,
         workers: int | None = None,
         app: str = "server.asgi:app",
-        access_log: bool = False,
         **env: str,
     ) -> Server:
         return Server(
@@ -195,7 +194,6 @@ class Bench:
             app,
             self._env(TRAX_APP_FLAVOUR=flavour, **env),
             workers or self.options.workers,
-            access_log=access_log,
         )
 
     # measuring
@@ -573,7 +571,9 @@ class Bench:
                 variant(BENCH_LEVERS="no_validator_cache"),
             ),
             ("+indent=2 JSON", variant(BENCH_LEVERS="pretty_json")),
-            ("+access log", self.real(flavour, access_log=True)),
+            ("text logs (not JSON)", self.real(flavour, TRAX_LOG_FORMAT="text")),
+            ("−request log line", variant(BENCH_LEVERS="no_request_log")),
+            ("−metrics and request log", variant(BENCH_LEVERS="no_telemetry")),
         ]
 
     def lever_sqlite_synchronous(self, flavour: str, create: Workload, duration: float) -> None:

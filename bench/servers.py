@@ -56,7 +56,6 @@ class Server:
     app: str
     env: dict[str, str] = field(default_factory=dict)
     workers: int = 1
-    access_log: bool = False
     port: int = 0
     process: subprocess.Popen | None = None
     log_path: Path | None = None
@@ -91,8 +90,7 @@ class Server:
             "--timeout-keep-alive",
             "5",
         ]
-        if not self.access_log:
-            command.append("--no-access-log")
+        command.append("--no-access-log")  # the app writes its own request line
         with self.log_path.open("wb") as log:  # the child keeps its own descriptor
             self.process = subprocess.Popen(
                 command,

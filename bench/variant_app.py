@@ -7,15 +7,25 @@ module covers the ones that are not knobs of the server. Never used in productio
 
 from __future__ import annotations
 
+import logging
 import os
 
 from connexion.jsonifier import Jsonifier
 
 import server.app
 import server.storage.database
+from server.config import Settings
+from server.observability.logs import configure_logging
 
 LEVERS = {lever.strip() for lever in os.environ.get("BENCH_LEVERS", "").split(",") if lever}
-KNOWN = {"pretty_json", "sqlite_synchronous_normal", "no_operation_cache", "no_validator_cache"}
+KNOWN = {
+    "pretty_json",
+    "sqlite_synchronous_normal",
+    "no_operation_cache",
+    "no_validator_cache",
+    "no_telemetry",
+    "no_request_log",
+}
 if LEVERS - KNOWN:
     raise SystemExit(f"unknown BENCH_LEVERS {sorted(LEVERS - KNOWN)}; known: {sorted(KNOWN)}")
 
@@ -38,4 +48,8 @@ if "no_operation_cache" in LEVERS:
 if "no_validator_cache" in LEVERS:
     server.app.CONNEXION_CACHES["validators"] = False
 
-app = server.app.create_app()
+settings = Settings.from_env()
+configure_logging(settings.log_format)  # as server/asgi.py does
+if "no_request_log" in LEVERS:  # metrics still counted; the one line per request not written
+    logging.getLogger("trax.request").disabled = True
+app = server.app.create_app(settings, telemetry="no_telemetry" not in LEVERS)

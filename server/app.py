@@ -44,8 +44,12 @@ from server.http.rate_limit import RateLimitHeadersMiddleware
 from server.http.request_id import RequestIdMiddleware
 from server.http.spec import OperationIndex, load_spec
 from server.http.uploads import MediaUploadMiddleware
+from server.observability.metrics import instruments
+from server.observability.readiness import ReadinessMiddleware, database_check, redis_check
+from server.observability.telemetry import RequestTelemetryMiddleware
 from server.services.container import Services
 from server.services.rate_limiter import RateLimiter, build_rate_limiter
+from server.storage import migrate
 from server.storage.media_store import LocalMediaStore
 from server.web.app import create_web_app
 from server.web.mount import WebPagesMiddleware
@@ -65,6 +69,17 @@ class HandlerResolver(Resolver):
         super().__init__(function_resolver=self._handlers.__getitem__)
 
 
+def sample_process_gauges(services: Services, rate_limiter: RateLimiter) -> None:
+    """This process's database pool and rate-limiter state, sampled after each request."""
+    metrics = instruments()
+    pool = services.engine.pool
+    checked_out = getattr(pool, "checkedout", None)
+    if checked_out is not None and hasattr(pool, "overflow"):
+        metrics.db_pool_in_use.set(checked_out())
+        metrics.db_pool_overflow.set(max(0, pool.overflow()))
+    metrics.redis_fallback_active.set(1 if getattr(rate_limiter, "degraded", False) else 0)
+
+
 APP_FLAVOURS = {"flask": FlaskApp, "async": AsyncApp}
 # Build connexion's decorator chains and parameter validators once, not per request
 # (server/http/connexion_caches.py). Only bench/variant_app.py turns them off, to measure them.
@@ -75,9 +90,14 @@ def create_app(
     settings: Settings | None = None,
     services: Services | None = None,
     rate_limiter: RateLimiter | None = None,
+    *,
+    telemetry: bool = True,
 ) -> FlaskApp | AsyncApp:
+    """`telemetry=False` leaves out the metrics and the request log line (only the benchmark
+    does, to measure what they cost)."""
     settings = settings or Settings.from_env()
     connexion_caches.install(**CONNEXION_CACHES)
+    instruments()  # before the first request: the metrics register once per process
     if settings.app_flavour not in APP_FLAVOURS:
         raise ValueError(
             f"unknown app flavour {settings.app_flavour!r}; use one of {sorted(APP_FLAVOURS)}"
@@ -112,6 +132,20 @@ def create_app(
     # front of the JSON stack in either flavour; /v1 never sees their cookies or CSRF.
     web_pages = partial(WebPagesMiddleware, web_app=create_web_app(settings, services))
 
+    # Metrics and the request log line, just inside the request id so that they see every
+    # answer, the server-error fallback's too (server/observability/telemetry.py).
+    telemetry_layer = (
+        [
+            partial(
+                RequestTelemetryMiddleware,
+                operations=operations,
+                sample_process_gauges=partial(sample_process_gauges, services, rate_limiter),
+            )
+        ]
+        if telemetry
+        else []
+    )
+
     # The one line that picks the framework under the handlers (TRAX_APP_FLAVOUR).
     app_class = APP_FLAVOURS[settings.app_flavour]
     app = app_class(
@@ -119,6 +153,13 @@ def create_app(
         jsonifier=Jsonifier(json, separators=(",", ":")),
         middlewares=[
             RequestIdMiddleware,
+            *telemetry_layer,
+            partial(
+                ReadinessMiddleware,
+                database=database_check(services.engine, migrate.head_revision()),
+                redis=redis_check(settings.redis_url) if settings.redis_url else None,
+                deadline_seconds=settings.ready_timeout_seconds,
+            ),
             RateLimitHeadersMiddleware,
             partial(ServerErrorMiddleware, handler=errors.unexpected),
             ExceptionMiddleware,

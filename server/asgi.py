@@ -1,7 +1,9 @@
-"""The ASGI entry point for uvicorn: `uvicorn server.asgi:app`."""
+"""The ASGI entry point for uvicorn: `uvicorn server.asgi:app` (each worker imports it)."""
 
 from server.app import create_app
-from server.http import access_log
+from server.config import Settings
+from server.observability.logs import configure_logging
 
-access_log.install()
-app = create_app()
+settings = Settings.from_env()
+configure_logging(settings.log_format)
+app = create_app(settings)

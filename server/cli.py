@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -90,6 +89,43 @@ def _read_password(from_stdin: bool) -> tuple[str, bool]:
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+metrics_port_option = click.option(
+    "--metrics-port",
+    type=click.IntRange(1, 65535),
+    default=None,
+    help="Serve Prometheus metrics on this port (GET /metrics; off by default). Never the "
+    "API's port.",
+)
+metrics_host_option = click.option(
+    "--metrics-host",
+    default="127.0.0.1",
+    show_default=True,
+    help="The address the metrics port listens on.",
+)
+
+
+@contextmanager
+def _metrics_endpoint(settings: Settings, host: str, port: int | None, *, workers: bool = False):
+    """The metrics port of this command (nothing when `port` is None). With `workers`, every
+    process of `trax serve` writes to one emptied multiprocess directory and the scrape sums
+    them; it must be set up before any metric is touched, so this runs first."""
+    if port is None:
+        yield
+        return
+    from server.observability.metrics import prepare_multiprocess_dir, serve_metrics
+    from server.storage.database import make_engine
+    from server.storage.operational_stats import read_operational_stats
+
+    if workers:
+        prepare_multiprocess_dir()
+    engine = make_engine(settings.database_url, settings.database_timeout_seconds)
+    stop = serve_metrics(host, port, lambda: read_operational_stats(engine))
+    click.echo(f"metrics at http://{host}:{port}/metrics", err=True)
+    try:
+        yield
+    finally:
+        stop()
+        engine.dispose()
 
 
 @click.group()
@@ -500,6 +536,8 @@ def _demo_user(services: Services, account_id: str) -> tuple[dict[str, Any], str
     default=None,
     help="Run a relay worker in the background (default: TRAX_RELAY_IN_SERVE, on).",
 )
+@metrics_port_option
+@metrics_host_option
 def serve(
     host: str,
     port: int,
@@ -508,22 +546,27 @@ def serve(
     timeout_keep_alive: int,
     no_webhook_worker: bool,
     relay: bool | None,
+    metrics_port: int | None,
+    metrics_host: str,
 ) -> None:
     """Serve the API with uvicorn, and by default in the background one webhook delivery loop
     and one relay worker."""
+    from server.observability.logs import configure_logging
     from server.services.webhook_delivery import start_background_delivery
 
     # Read by each worker's app (server.asgi): the envelope's 503 comes before uvicorn's.
     os.environ["TRAX_MAX_CONCURRENT_REQUESTS"] = str(limit_concurrency)
     settings = Settings.from_env()
-    stop_relay = _start_relay_for_serve(settings, relay)
-    stop_delivery = None if no_webhook_worker else start_background_delivery(settings)
-    try:
-        _serve(settings, host, port, workers, limit_concurrency, timeout_keep_alive)
-    finally:
-        if stop_delivery is not None:
-            stop_delivery()
-        stop_relay()
+    configure_logging(settings.log_format)
+    with _metrics_endpoint(settings, metrics_host, metrics_port, workers=True):
+        stop_relay = _start_relay_for_serve(settings, relay)
+        stop_delivery = None if no_webhook_worker else start_background_delivery(settings)
+        try:
+            _serve(settings, host, port, workers, limit_concurrency, timeout_keep_alive)
+        finally:
+            if stop_delivery is not None:
+                stop_delivery()
+            stop_relay()
 
 
 def _start_relay_for_serve(settings: Settings, relay: bool | None):
@@ -559,6 +602,7 @@ def _serve(
         port=port,
         workers=workers,
         log_level="info",
+        log_config=None,  # server/observability/logs.py configures logging in every process
         limit_concurrency=2 * limit_concurrency,
         timeout_keep_alive=timeout_keep_alive,
     )
@@ -566,7 +610,9 @@ def _serve(
 
 @main.command()
 @click.option("--worker-id", default=None, help="Name this worker (default: host:pid:random).")
-def relay(worker_id: str | None) -> None:
+@metrics_port_option
+@metrics_host_option
+def relay(worker_id: str | None, metrics_port: int | None, metrics_host: str) -> None:
     """Run a relay worker: take leases on live studios and run their ffmpeg processes until
     interrupted (SIGINT/SIGTERM stop every process and hand the studios back)."""
     import signal
@@ -574,8 +620,10 @@ def relay(worker_id: str | None) -> None:
     settings = Settings.from_env()
     if settings.stream_engine != "relay":
         _fail(False, "TRAX_STREAM_ENGINE is not 'relay': there is nothing for a relay to do")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    with _services() as services:
+    from server.observability.logs import configure_logging
+
+    configure_logging(settings.log_format)
+    with _metrics_endpoint(settings, metrics_host, metrics_port), _services() as services:
         worker = services.relay_worker(worker_id)
         for signum in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signum, lambda *_: worker.stop())
@@ -590,14 +638,24 @@ def webhooks() -> None:
 
 @webhooks.command("deliver")
 @click.option("--once", is_flag=True, help="Attempt what is due now, then exit (for cron).")
+@metrics_port_option
+@metrics_host_option
 @json_option
-def webhooks_deliver(once: bool, as_json: bool) -> None:
+def webhooks_deliver(
+    once: bool, metrics_port: int | None, metrics_host: str, as_json: bool
+) -> None:
     """Deliver due webhook events (a loop until interrupted, or --once). Safe to run on several
     machines at once: each delivery is leased by one worker."""
     import signal
     import threading
 
-    with _services() as services:
+    from server.observability.logs import configure_logging
+
+    settings = Settings.from_env()
+    if not once:
+        configure_logging(settings.log_format)
+    port = None if once else metrics_port
+    with _metrics_endpoint(settings, metrics_host, port), _services() as services:
         worker = services.delivery_worker()
         if once:
             attempts = worker.run_once()

@@ -17,6 +17,7 @@ _TRUE = {"1", "true", "yes", "on"}
 MEDIA_SIZE_LIMIT = 5 * 1024**3
 MEDIA_BACKENDS = ("local", "s3")
 STREAM_ENGINES = ("relay", "bookkeeping")
+LOG_FORMATS = ("json", "text")
 
 
 def _optional(name: str) -> str | None:
@@ -113,6 +114,10 @@ class Settings:
             raise ValueError("TRAX_DNS_TIMEOUT must be more than 0 and at most 30 seconds")
         if self.media_backend == "s3" and not self.s3_bucket:
             raise ValueError("TRAX_MEDIA_BACKEND=s3 needs TRAX_S3_BUCKET")
+        if self.log_format not in LOG_FORMATS:
+            raise ValueError(f"TRAX_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}")
+        if not 0 < self.ready_timeout_seconds <= 30:
+            raise ValueError("TRAX_READY_TIMEOUT must be more than 0 and at most 30 seconds")
         if self.secret_keys:
             from server.storage.sealed_secrets import SecretKeyring
 
@@ -123,6 +128,11 @@ class Settings:
     # Seconds a key seen valid is trusted in-process without re-reading it (0: never). A key
     # revoked by another process (the CLI, another worker) is refused within this bound.
     auth_cache_seconds: float = 5.0
+    # TRAX_LOG_FORMAT: "json" (one object per line, for log pipelines) or "text" (development;
+    # what `make run` uses).
+    log_format: str = "json"
+    # TRAX_READY_TIMEOUT: how long GET /readyz waits for the database before answering 503.
+    ready_timeout_seconds: float = 2.0
     # Which connexion app wraps the handlers: "flask" (FlaskApp, the default) or "async"
     # (AsyncApp). Handlers import no framework, so this is the only place that differs.
     app_flavour: str = "flask"
@@ -161,6 +171,8 @@ class Settings:
             write_enabled=_flag("PUBLIC_API_WRITE_ENABLED"),
             key_hash_secret=os.environ.get("TRAX_KEY_HASH_SECRET") or _dev_key_hash_secret(),
             secret_keys=_optional("TRAX_SECRET_KEYS"),
+            log_format=os.environ.get("TRAX_LOG_FORMAT", "json").strip().lower() or "json",
+            ready_timeout_seconds=float(os.environ.get("TRAX_READY_TIMEOUT", 2)),
             max_body_bytes=int(os.environ.get("TRAX_MAX_BODY_BYTES", 64 * 1024)),
             validate_responses=_flag("TRAX_VALIDATE_RESPONSES"),
             last_used_resolution_seconds=int(os.environ.get("TRAX_LAST_USED_RESOLUTION", 60)),

@@ -53,7 +53,7 @@ def test_every_lever_variant_builds_a_working_app(tmp_path):
     env = {
         **os.environ,
         "BENCH_LEVERS": "pretty_json,sqlite_synchronous_normal,no_operation_cache,"
-        "no_validator_cache",
+        "no_validator_cache,no_telemetry,no_request_log",
         "TRAX_DATABASE_URL": f"sqlite:///{database}",
         "TRAX_KEY_HASH_SECRET": "variant",
         "TRAX_VAR_DIR": str(tmp_path),

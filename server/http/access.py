@@ -41,6 +41,7 @@ from server.http.json_input import NUL_MESSAGE, parse_json_body
 from server.http.origin import ORIGIN_ARGUMENT, request_origin
 from server.http.rate_limit import rate_limit_state
 from server.http.spec import OperationIndex, OperationPolicy, has_control_character
+from server.observability.telemetry import note_caller
 from server.services.api_keys import ApiKeyService
 from server.services.rate_limiter import RateLimiter
 
@@ -114,6 +115,7 @@ class AccessMiddleware:
             principal, decision = await anyio.to_thread.run_sync(
                 self._admit, presented_secret(headers)
             )
+            note_caller(principal)
             state = rate_limit_state(scope)
             if state is not None:
                 state.policy, state.decision = self.rate_limiter.policy, decision

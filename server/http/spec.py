@@ -64,6 +64,7 @@ class OperationIndex:
 
     def __init__(self, spec: dict[str, Any]):
         prefix = base_path(spec)
+        self.base_path = prefix
         self.secret_fields = frozenset(_write_only_properties(spec))
         default_security = spec.get("security", [])
         self.by_id: dict[str, OperationPolicy] = {}

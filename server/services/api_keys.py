@@ -32,6 +32,7 @@ from server.domain.errors import InvalidKey
 from server.domain.ids import new_id
 from server.domain.principal import Principal
 from server.domain.scopes import ALL_SCOPES
+from server.observability.metrics import instruments
 from server.services.unit_of_work import UnitOfWorkFactory
 from server.storage.models import ApiKey, utcnow
 
@@ -70,14 +71,15 @@ class AuthCache:
         if self.seconds <= 0:
             return None
         entry = self._entries.get(secret_hash)
-        if entry is None:
-            return None
-        if entry.trusted_until <= self._clock() or (
-            entry.expires_at is not None and entry.expires_at <= now
+        if entry is not None and (
+            entry.trusted_until <= self._clock()
+            or (entry.expires_at is not None and entry.expires_at <= now)
         ):
             self.forget(secret_hash)
-            return None
-        return entry.principal
+            entry = None
+        metrics = instruments()
+        (metrics.auth_cache_misses if entry is None else metrics.auth_cache_hits).inc()
+        return None if entry is None else entry.principal
 
     def put(self, secret_hash: str, principal: Principal, expires_at: datetime | None) -> None:
         if self.seconds <= 0:

@@ -17,6 +17,7 @@ from server.chat.adapters import (
 from server.domain.errors import InvalidRequest
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
+from server.observability.metrics import instruments
 from server.services.studios import require_studio
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.models import ChatMessage, ChatOutbox, utcnow
@@ -111,6 +112,7 @@ class ChatService:
         except (TransientDeliveryError, OSError) as exc:
             logger.warning("chat delivery %s will be retried: %s", delivery_id, exc)
             status, reason = PENDING, "retrying"
+        instruments().chat_delivery_attempts.labels("retry" if status == PENDING else status).inc()
         with self._uow() as uow:
             entry = uow.session.get(ChatOutbox, delivery_id)
             if entry is not None and entry.status == PENDING:

@@ -25,6 +25,7 @@ from email.utils import parsedate_to_datetime
 
 from server.domain.errors import InvalidRequest, ServiceUnavailable
 from server.domain.ids import new_id
+from server.observability.metrics import instruments
 from server.services.events import RETENTION
 from server.services.outbound import OutboundGuard
 from server.services.unit_of_work import UnitOfWorkFactory
@@ -288,6 +289,7 @@ class DeliveryWorker:
                 )
             )
             uow.commit()
+        instruments().webhook_delivery_attempts.labels(_outcome(response, next_retry)).inc()
         if response.status is None or not 200 <= response.status < 300:
             logger.info(
                 "webhook %s event %s attempt %d: %s",
@@ -321,3 +323,10 @@ def start_background_delivery(settings) -> Callable[[], None]:
         services.close()
 
     return stop_delivery
+
+
+def _outcome(response: DeliveryResponse, next_retry: datetime | None) -> str:
+    """succeeded; failed (to be retried); gave_up (no retry: 410, or out of attempts)."""
+    if response.status is not None and 200 <= response.status < 300:
+        return "succeeded"
+    return "failed" if next_retry is not None else "gave_up"

@@ -23,6 +23,18 @@ def alembic_config(database_url: str, secret_keyring: SecretKeyring | None = Non
     return config
 
 
+def head_revision() -> str:
+    """The newest migration's revision id."""
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    head = ScriptDirectory.from_config(config).get_current_head()
+    if head is None:
+        raise RuntimeError("no migrations found")
+    return head
+
+
 def upgrade(
     database_url: str, revision: str = "head", secret_keyring: SecretKeyring | None = None
 ) -> None:

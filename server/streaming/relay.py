@@ -31,6 +31,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from server.domain.errors import InvalidRequest
+from server.observability.metrics import instruments
 from server.services.outbound import OutboundGuard
 from server.services.stream_keys import StreamKeyVault
 from server.services.unit_of_work import UnitOfWorkFactory
@@ -285,6 +286,15 @@ class RelayWorker:
                     self._runtimes.pop(studio_id, None)
             except Exception:
                 logger.exception("relay failed to reconcile studio %s", studio_id)
+        self._report_processes()
+
+    def _report_processes(self) -> None:
+        runtimes = list(self._runtimes.values())
+        gauge = instruments().relay_processes
+        gauge.labels("program").set(sum(r.program is not None for r in runtimes))
+        gauge.labels("output").set(
+            sum(s.process is not None for r in runtimes for s in r.outputs.values())
+        )
 
     def shutdown(self) -> None:
         """Stops every process and hands the studios back: outputs read `starting` (another
@@ -307,6 +317,7 @@ class RelayWorker:
             except Exception:
                 logger.exception("relay failed to hand back studio %s", runtime.studio_id)
         self._runtimes.clear()
+        self._report_processes()
 
     # -- one studio -----------------------------------------------------------------------
 
@@ -358,6 +369,8 @@ class RelayWorker:
             self._stop_runtime(runtime)
             runtime.program_key = program_key
         if runtime.program is None and now >= runtime.program_retry_at:
+            if runtime.program_failures:
+                instruments().relay_ffmpeg_restarts.labels("program").inc()
             runtime.program = self._start_program(media, studio_name)
 
         desired = {d.id: d for d in destinations if d.enabled and d.has_stream_key}
@@ -462,6 +475,8 @@ class RelayWorker:
                 # Joining a program already under way: a copied program's keyframes may be
                 # far apart, so probe as long as ffmpeg's default rather than 1.2 s.
                 joining = runtime.program.pumping and runtime.program.copy
+                if slot.failures:
+                    instruments().relay_ffmpeg_restarts.labels("output").inc()
                 slot.process = self._start_output(destination, long_probe=joining)
                 slot.was_live = False
                 runtime.program.subscribe(slot.process)
