@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: setup run test test-fast test-postgres client lint clean node spec-check docs release-contract bench fuzz screenshots
+.PHONY: setup run test test-fast test-postgres client lint clean node spec-check spec-review docs release-contract bench fuzz screenshots
 
 setup: $(STAMP)
 
@@ -91,16 +91,27 @@ $(NODE_STAMP): package.json package-lock.json
 
 # The review gate of the contract (CI runs it): structure, style (openapi/lint/ruleset.yaml),
 # release bookkeeping, breaking changes against openapi/released/openapi.yaml, a second generator
-# (TypeScript types, type-checked), and the tests of the gate itself (spec_tests/).
+# (TypeScript types, type-checked), the clients of every promised language generated from the
+# document the app serves (tools/clients.py: typescript-fetch compiled with tsc --strict,
+# kotlin, swift6 and swift5; needs Java 17+), and the tests of the gate itself (spec_tests/).
 spec-check: setup node
 	$(BIN)/openapi-spec-validator openapi/openapi.yaml openapi/released/openapi.yaml
 	$(NODE_BIN)/spectral lint --ruleset openapi/lint/ruleset.yaml --fail-severity error openapi/openapi.yaml
 	$(BIN)/python tools/contract.py check
 	$(NODE_BIN)/optic diff openapi/released/openapi.yaml openapi/openapi.yaml --check
+	$(BIN)/python tools/contract.py narrowing openapi/released/openapi.yaml openapi/openapi.yaml
 	@mkdir -p build/typescript
 	$(NODE_BIN)/openapi-typescript openapi/openapi.yaml --output build/typescript/trax-api.d.ts
 	$(NODE_BIN)/tsc --noEmit --strict build/typescript/trax-api.d.ts
+	$(BIN)/python tools/clients.py check
 	$(BIN)/pytest spec_tests
+
+# The review report of the working contract against BASE (a git ref; default: the last
+# release, openapi/released/openapi.yaml): per operation what was added, changed or removed,
+# marked additive or breaking, the generated Python client's surface and the version bump.
+# Writes build/spec-review.md and prints it (CI prints it too).
+spec-review: setup
+	$(BIN)/python tools/review.py $(if $(BASE),--base "$(BASE)")
 
 # One self-contained HTML file (scripts inlined; renders offline): build/docs/trax-api-v1.html
 docs: node

@@ -236,7 +236,7 @@ async def get_stream_status(request: Request) -> Response:
         account_id = _principal(request, "stream:read")
         database = db()
         studio = database.one(
-            "SELECT id, stream_state, stream_started_at, program FROM studios "
+            "SELECT id, stream_state, stream_started_at, program, stream_error FROM studios "
             "WHERE account_id = ? AND id = ?",
             (account_id, request.path_params["studio_id"]),
         )
@@ -254,9 +254,17 @@ async def get_stream_status(request: Request) -> Response:
                 return "disabled"
             return "idle" if studio[1] == "offline" else row[4]
 
+        ingests = {
+            row[0]
+            for row in database.all(
+                "SELECT DISTINCT protocol FROM ingest_nodes WHERE expires_at >= ?",
+                (database.now(),),
+            )
+        }
         body = {
             "studioId": studio[0],
             "state": studio[1],
+            "reason": (studio[4] or "stream_failed") if studio[1] == "errored" else None,
             "startedAt": database.timestamp(studio[2]) if studio[2] else None,
             "health": dict(_UNMEASURED),
             "program": (
@@ -266,6 +274,10 @@ async def get_stream_status(request: Request) -> Response:
                 if studio[3] == "slate"
                 else {"kind": "source", "sourceId": studio[3]}
             ),
+            "ingest": {
+                kind: "available" if kind in ingests else "unavailable"
+                for kind in ("rtmp", "srt", "whip")
+            },
             "destinations": [
                 {
                     "destinationId": row[0],

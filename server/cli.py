@@ -624,25 +624,45 @@ def _serve(
 
 @main.command()
 @click.option("--worker-id", default=None, help="Name this worker (default: host:pid:random).")
+@click.option(
+    "--ingest/--no-ingest",
+    default=None,
+    help="Also run the embedded RTMP ingest (default: TRAX_RTMP_INGEST, on; needs nginx-rtmp).",
+)
 @metrics_port_option
 @metrics_host_option
-def relay(worker_id: str | None, metrics_port: int | None, metrics_host: str) -> None:
+def relay(
+    worker_id: str | None, ingest: bool | None, metrics_port: int | None, metrics_host: str
+) -> None:
     """Run a relay worker: take leases on live studios and run their ffmpeg processes until
     interrupted (SIGINT/SIGTERM stop every process and hand the studios back)."""
+    import dataclasses
     import signal
+
+    from server.streaming.background import start_ingest
 
     settings = Settings.from_env()
     if settings.stream_engine != "relay":
         _fail(False, "TRAX_STREAM_ENGINE is not 'relay': there is nothing for a relay to do")
+    if ingest is not None:
+        settings = dataclasses.replace(settings, rtmp_ingest=ingest)
     from server.observability.logs import configure_logging
 
     configure_logging(settings.log_format)
-    with _metrics_endpoint(settings, metrics_host, metrics_port), _services() as services:
-        worker = services.relay_worker(worker_id)
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(signum, lambda *_: worker.stop())
-        click.echo(f"relay worker {worker.worker_id} running", err=True)
-        worker.run()
+    with _metrics_endpoint(settings, metrics_host, metrics_port):
+        services = Services.build(settings)
+        try:
+            stop_ingest = start_ingest(services)
+            worker = services.relay_worker(worker_id)
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(signum, lambda *_: worker.stop())
+            click.echo(f"relay worker {worker.worker_id} running", err=True)
+            try:
+                worker.run()
+            finally:
+                stop_ingest()
+        finally:
+            services.close()
 
 
 @main.group()

@@ -157,6 +157,16 @@ class Settings:
     relay_video_size: str = "1280x720"
     relay_fps: int = 30
     relay_video_kbps: int = 2500
+    # TRAX_RELAY_GIVE_UP_SECONDS: a live studio none of whose outputs has been live for this
+    # long is stopped and marked errored (outputs_failed / input_lost).
+    relay_give_up_seconds: float = 300.0
+    # TRAX_RTMP_INGEST: the process that runs a relay worker also runs the embedded RTMP ingest
+    # (Debian's nginx with the RTMP module) when nginx and the module are installed.
+    rtmp_ingest: bool = True
+    # TRAX_NGINX: the nginx binary of the ingest (a path or a command on PATH).
+    nginx: str = "nginx"
+    # TRAX_INGEST_RTMP_PORT: the port the ingest listens on and that sources advertise.
+    ingest_rtmp_port: int = 1935
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -235,6 +245,10 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "relay_video_size": ("TRAX_RELAY_VIDEO_SIZE", _str),
     "relay_fps": ("TRAX_RELAY_FPS", int),
     "relay_video_kbps": ("TRAX_RELAY_VIDEO_KBPS", int),
+    "relay_give_up_seconds": ("TRAX_RELAY_GIVE_UP_SECONDS", float),
+    "rtmp_ingest": ("TRAX_RTMP_INGEST", _flag_value),
+    "nginx": ("TRAX_NGINX", _str),
+    "ingest_rtmp_port": ("TRAX_INGEST_RTMP_PORT", int),
 }
 # An empty TRAX_S3_KEY_PREFIX means the bucket's root, not the default.
 KEEPS_EMPTY = frozenset({"s3_key_prefix"})

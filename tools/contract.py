@@ -6,6 +6,11 @@ python tools/contract.py check
     `info.version` is not behind it (same major), and the generated client's version
     (openapi/client-config.yaml) is the working `info.version`.
 
+python tools/contract.py narrowing [BEFORE AFTER]
+    Fails when AFTER (default openapi/openapi.yaml) accepts less input than BEFORE (default the
+    released contract): a tighter constraint on a parameter or a request body field
+    (tools/narrowing.py), which Optic's rules let through.
+
 python tools/contract.py release 1.1.0 [--note "..."]
     Bumps `info.version` of openapi/openapi.yaml and the client version, copies the contract
     to openapi/released/openapi.yaml and writes a changelog entry listing the operations and
@@ -23,6 +28,9 @@ import sys
 from pathlib import Path
 
 import yaml
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from narrowing import narrowings  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CURRENT = ROOT / "openapi" / "openapi.yaml"
@@ -161,12 +169,24 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("check")
+    narrow = sub.add_parser("narrowing")
+    narrow.add_argument("before", nargs="?", type=Path, default=RELEASED)
+    narrow.add_argument("after", nargs="?", type=Path, default=CURRENT)
     rel = sub.add_parser("release")
     rel.add_argument("version")
     rel.add_argument("--note", default=None)
     args = parser.parse_args(argv)
     try:
-        if args.command == "check":
+        if args.command == "narrowing":
+            found = narrowings(load(args.before), load(args.after))
+            for narrowing in found:
+                print(
+                    f"contract: input narrowed (breaking within /v1): {narrowing}", file=sys.stderr
+                )
+            if found:
+                return 1
+            print(f"contract: no input narrowed since {args.before}")
+        elif args.command == "check":
             problems = check()
             for problem in problems:
                 print(f"contract: {problem}", file=sys.stderr)

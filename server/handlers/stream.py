@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.domain.principal import Principal
-from server.domain.states import OutputState
+from server.domain.states import OutputState, StreamState
 from server.handlers.shaping import Response, timestamp
 from server.services.rows import Destination, Studio
 from server.services.stream import (
@@ -12,6 +12,7 @@ from server.services.stream import (
     destination_status,
 )
 
+RELAY_UNAVAILABLE = "relay_unavailable"
 # What nothing measures is null, never invented (the bookkeeping engine measures nothing).
 UNMEASURED_HEALTH = {"bitrateKbps": None, "framesPerSecond": None, "droppedFrames": None}
 
@@ -54,6 +55,10 @@ def present_stream_status(view: StreamStatusView) -> dict[str, Any]:
     destinations = []
     for destination in view.destinations:
         status = destination_status(studio, destination)
+        reason = destination.output_reason
+        retry_at = destination.output_retry_at
+        if view.unowned and status != OutputState.DISABLED:  # nothing runs its output
+            status, reason, retry_at = OutputState.ERRORED, RELAY_UNAVAILABLE, None
         errored = status == OutputState.ERRORED
         destinations.append(
             {
@@ -62,20 +67,29 @@ def present_stream_status(view: StreamStatusView) -> dict[str, Any]:
                 "name": destination.name,
                 "status": status,
                 "health": destination_health(status, destination),
-                "reason": destination.output_reason if errored else None,
-                "retryAt": (
-                    timestamp(destination.output_retry_at)
-                    if errored and destination.output_retry_at
-                    else None
-                ),
+                "reason": reason if errored else None,
+                "retryAt": timestamp(retry_at) if errored and retry_at else None,
             }
+        )
+    state = StreamState.ERRORED if view.unowned else studio.stream_state
+    stream_reason: str | None
+    if view.unowned:
+        stream_reason = RELAY_UNAVAILABLE
+    else:
+        stream_reason = (
+            (studio.stream_error or "stream_failed") if state == StreamState.ERRORED else None
         )
     return {
         "studioId": studio.id,
-        "state": studio.stream_state,
+        "state": state,
+        "reason": stream_reason,
         "startedAt": timestamp(studio.stream_started_at) if studio.stream_started_at else None,
         "health": studio_health(destinations),
-        "program": present_program(studio),
+        "program": None if view.unowned else present_program(studio),
+        "ingest": {
+            kind: "available" if available else "unavailable"
+            for kind, available in view.ingest.items()
+        },
         "destinations": destinations,
     }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
@@ -39,6 +40,7 @@ from server.webhooks.signing import SecretBox
 
 if TYPE_CHECKING:
     from server.services.webhook_delivery import DeliveryWorker
+    from server.streaming.ingest import RtmpIngest
 
 
 @dataclass
@@ -76,13 +78,16 @@ class Services:
 
         return DeliveryWorker(self.unit_of_work, self.outbound, self.webhook_secrets, **options)
 
-    def relay_worker(self, worker_id: str | None = None) -> RelayWorker:
-        """A relay worker over this instance's database (run it with `.run()` in one thread)."""
+    def relay_worker(self, worker_id: str | None = None, **overrides: Any) -> RelayWorker:
+        """A relay worker over this instance's database (run it with `.run()` in one thread);
+        `overrides` replace RelayConfig fields."""
         settings = self.settings
         width, _, height = settings.relay_video_size.partition("x")
-        config = RelayConfig(
+        config_defaults = RelayConfig(
             ffmpeg=settings.ffmpeg,
             lease_seconds=settings.relay_lease_seconds,
+            ingest_rtmp_port=settings.ingest_rtmp_port,
+            give_up_seconds=settings.relay_give_up_seconds,
             program_format=ProgramFormat(
                 width=int(width),
                 height=int(height),
@@ -90,6 +95,7 @@ class Services:
                 video_kbps=settings.relay_video_kbps,
             ),
         )
+        config = dataclasses.replace(config_defaults, **overrides)
         store = self.media_store
         media_path = store.local_path if isinstance(store, LocalMediaStore) else lambda _id: None
         return RelayWorker(
@@ -99,6 +105,22 @@ class Services:
             config,
             self.stream_keys,
             worker_id=worker_id,
+        )
+
+    def rtmp_ingest(self) -> RtmpIngest | None:
+        """The embedded RTMP ingest (nginx-rtmp) to run next to a relay worker, or None when it
+        is turned off or nginx and its RTMP module are not installed (then stream-status says
+        that `rtmp` ingest is unavailable)."""
+        from server.streaming.ingest import RtmpIngest, find_nginx
+
+        settings = self.settings
+        nginx = find_nginx(settings.nginx) if settings.rtmp_ingest else None
+        if nginx is None:
+            return None
+        return RtmpIngest(
+            partial(UnitOfWork, make_session_factory(self.engine)),
+            nginx,
+            settings.ingest_rtmp_port,
         )
 
     @classmethod
@@ -123,7 +145,12 @@ class Services:
             relay = settings.stream_engine == "relay"
             stream_engine = RelayEngine() if relay else BookkeepingEngine()
         stream_keys = StreamKeyVault(secret_keyring(settings))
-        stream = StreamService(unit_of_work, stream_engine, stream_keys)
+        stream = StreamService(
+            unit_of_work,
+            stream_engine,
+            stream_keys,
+            unowned_after=timedelta(seconds=2 * settings.relay_lease_seconds),
+        )
         outbound = OutboundGuard(
             resolver,
             settings.outbound_allowed_networks,
@@ -146,7 +173,7 @@ class Services:
             accounts=AccountService(unit_of_work),
             api_keys=api_keys,
             studios=StudioService(unit_of_work),
-            sources=SourceService(unit_of_work, settings.ingest_host),
+            sources=SourceService(unit_of_work, settings.ingest_host, settings.ingest_rtmp_port),
             destinations=DestinationService(
                 unit_of_work, IngestUrlPolicy(outbound), stream, stream_keys
             ),

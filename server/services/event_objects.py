@@ -34,8 +34,10 @@ def _fresh(session: Session, model: type[M], key: str) -> M | None:
 
 
 def _stream(session: Session, studio_id: str) -> Rendered:
+    from server.domain.clock import utcnow
     from server.handlers.stream import present_stream_status
-    from server.services.stream import StreamStatusView
+    from server.services.stream import INGEST_KINDS, StreamStatusView
+    from server.storage.repositories import IngestNodeRepository
 
     studio = _fresh(session, Studio, studio_id)
     if studio is None:
@@ -48,7 +50,9 @@ def _stream(session: Session, studio_id: str) -> Rendered:
             .execution_options(populate_existing=True)
         )
     )
-    return studio.account_id, present_stream_status(StreamStatusView(studio, destinations))
+    nodes, now = IngestNodeRepository(session), utcnow()
+    ingest = {kind: nodes.available(kind, now) for kind in INGEST_KINDS}
+    return studio.account_id, present_stream_status(StreamStatusView(studio, destinations, ingest))
 
 
 def _destination(session: Session, destination_id: str, reason: str | None) -> Rendered:

@@ -27,11 +27,13 @@ class IngestEndpoint:
     url: str
 
 
-def ingest_endpoints(kind: str, stream_path: str, host: str) -> list[IngestEndpoint]:
+def ingest_endpoints(
+    kind: str, stream_path: str, host: str, rtmp_port: int = RTMP_PORT
+) -> list[IngestEndpoint]:
     """Where a publisher sends a source's feed; derived from its stream path, never stored."""
     if kind == "rtmp":
         return [
-            IngestEndpoint("rtmp", f"rtmp://{host}:{RTMP_PORT}/{stream_path}"),
+            IngestEndpoint("rtmp", f"rtmp://{host}:{rtmp_port}/{stream_path}"),
             IngestEndpoint("rtmps", f"rtmps://{host}:{RTMPS_PORT}/{stream_path}"),
         ]
     if kind == "srt":
@@ -42,14 +44,17 @@ def ingest_endpoints(kind: str, stream_path: str, host: str) -> list[IngestEndpo
 
 
 class SourceService:
-    def __init__(self, unit_of_work: UnitOfWorkFactory, ingest_host: str):
+    def __init__(
+        self, unit_of_work: UnitOfWorkFactory, ingest_host: str, rtmp_port: int = RTMP_PORT
+    ):
         self._uow = unit_of_work
         self.ingest_host = ingest_host
+        self.rtmp_port = rtmp_port
 
     def ingest(self, source: Source) -> list[IngestEndpoint] | None:
         if source.stream_path is None:
             return None
-        return ingest_endpoints(source.kind, source.stream_path, self.ingest_host)
+        return ingest_endpoints(source.kind, source.stream_path, self.ingest_host, self.rtmp_port)
 
     def list(self, account_id: str, studio_id: str, request: PageRequest) -> Page[Source]:
         with self._uow() as uow:

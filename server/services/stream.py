@@ -14,7 +14,7 @@ import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from server.domain.clock import utcnow
 from server.domain.errors import Conflict, ErrorCode
@@ -35,10 +35,20 @@ IDLE, DISABLED = OutputState.IDLE, OutputState.DISABLED
 LIVE_REPORT_STALE_AFTER = timedelta(seconds=10)
 
 
+# Network source kinds and whether this deployment can have an ingest for them: the embedded
+# one runs nginx-rtmp for `rtmp` only (server/streaming/ingest.py).
+INGEST_KINDS = ("rtmp", "srt", "whip")
+
+
 @dataclass(frozen=True)
 class StreamStatusView:
     studio: Studio
     destinations: list[Destination]
+    # Per network source kind: True while an ingest for it accepts publishers.
+    ingest: dict[str, bool]
+    # True when the studio should be streaming but no relay worker has run it for longer than
+    # the bound: it is reported `errored` (`relay_unavailable`), not as it is stored.
+    unowned: bool = False
 
 
 def destination_status(studio: Studio, destination: Destination) -> str:
@@ -96,12 +106,19 @@ class StudioLocks:
 
 class StreamService:
     def __init__(
-        self, unit_of_work: UnitOfWorkFactory, engine: StreamEngine, stream_keys: StreamKeyVault
+        self,
+        unit_of_work: UnitOfWorkFactory,
+        engine: StreamEngine,
+        stream_keys: StreamKeyVault,
+        unowned_after: timedelta = timedelta(seconds=20),
     ):
         self._uow = unit_of_work
         self._engine = engine
         self._stream_keys = stream_keys
         self._locks = StudioLocks()
+        # With a relay (an asynchronous engine): how long a streaming studio may have no worker
+        # before it is reported errored. A takeover happens within one lease plus a tick.
+        self._unowned_after = unowned_after
 
     def status(self, account_id: str, studio_id: str) -> StreamStatusView:
         with self._uow() as uow:
@@ -158,7 +175,13 @@ class StreamService:
                 require_streamable(destination)
             now = utcnow()
             made = uow.stream.transition(
-                account_id, studio_id, (OFFLINE, ERRORED), STARTING, now, stream_started_at=now
+                account_id,
+                studio_id,
+                (OFFLINE, ERRORED),
+                STARTING,
+                now,
+                stream_started_at=now,
+                stream_error=None,
             )
             if made is None:
                 return None
@@ -184,7 +207,8 @@ class StreamService:
                     uow.commit()
                 return
             outcome = LIVE if LIVE in states.values() else ERRORED
-            extra = {} if outcome == LIVE else {"stream_started_at": None}
+            failed = {"stream_started_at": None, "stream_error": "stream_failed"}
+            extra = {} if outcome == LIVE else failed
             now = utcnow()
             made = uow.stream.transition(
                 account_id, studio_id, (STARTING,), outcome, now, generation=generation, **extra
@@ -212,7 +236,14 @@ class StreamService:
             now = utcnow()
             if studio.stream_state == ERRORED:
                 if uow.stream.transition(
-                    account_id, studio_id, (ERRORED,), OFFLINE, now, stream_started_at=None
+                    account_id,
+                    studio_id,
+                    (ERRORED,),
+                    OFFLINE,
+                    now,
+                    stream_started_at=None,
+                    stream_error=None,
+                    program=None,
                 ):
                     self._reset_outputs(uow, account_id, studio_id)
                     uow.commit()
@@ -287,7 +318,21 @@ class StreamService:
         destinations = uow.destinations.all_for_studio(account_id, studio_id)
         uow.destinations.set_output_states(studio_id, {d.id: IDLE for d in destinations})
 
-    @staticmethod
-    def _view(uow: UnitOfWork, studio: Studio) -> StreamStatusView:
+    def _view(self, uow: UnitOfWork, studio: Studio) -> StreamStatusView:
         destinations = uow.destinations.all_for_studio(studio.account_id, studio.id)
-        return StreamStatusView(studio=studio, destinations=destinations)
+        now = utcnow()
+        ingest = {kind: uow.ingest_nodes.available(kind, now) for kind in INGEST_KINDS}
+        return StreamStatusView(
+            studio=studio,
+            destinations=destinations,
+            ingest=ingest,
+            unowned=self._unowned(uow, studio, now),
+        )
+
+    def _unowned(self, uow: UnitOfWork, studio: Studio, now: datetime) -> bool:
+        if not self._engine.asynchronous or studio.stream_state not in STREAMING:
+            return False
+        if uow.relay_leases.holder(studio.id, now) is not None:
+            return False
+        since = uow.relay_leases.unowned_since(studio.id, now) or studio.stream_started_at
+        return since is not None and now - since > self._unowned_after

@@ -20,6 +20,7 @@ from server.storage.repositories import (
     ChatRepository,
     ConnectionRepository,
     DestinationRepository,
+    IngestNodeRepository,
     MediaAssetRepository,
     RelayLeaseRepository,
     SourceRepository,
@@ -59,6 +60,7 @@ class UnitOfWork:
         self.users = UserRepository(self.session)
         self.user_sessions = UserSessionRepository(self.session)
         self.relay_leases = RelayLeaseRepository(self.session)
+        self.ingest_nodes = IngestNodeRepository(self.session)
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -129,6 +129,8 @@ class Studio(Base):
     stream_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # What the relay is playing: "slate" or a source id; null while nothing plays.
     program: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Why the stream is `errored` (StreamStatus.reason); null in every other state.
+    stream_error: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
@@ -393,4 +395,16 @@ class RelayLease(Base):
         ForeignKey("studios.id", ondelete="CASCADE"), primary_key=True
     )
     worker_id: Mapped[str] = mapped_column(String(64), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IngestNode(Base):
+    """An ingest that accepts publishers now: one row per running ingest (e.g. the embedded
+    nginx-rtmp), kept while its owner renews it. No unexpired row for a protocol means that
+    protocol has no ingest."""
+
+    __tablename__ = "ingest_nodes"
+
+    node_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    protocol: Mapped[str] = mapped_column(String(16), index=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())

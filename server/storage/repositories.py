@@ -21,6 +21,7 @@ from server.storage.models import (
     ChatOutbox,
     Connection,
     Destination,
+    IngestNode,
     MediaAsset,
     RelayLease,
     Source,
@@ -369,6 +370,24 @@ class RelayLeaseRepository:
             )
         )
 
+    def expire(self, worker_id: str, studio_id: str, now: datetime) -> None:
+        """Hands a studio back without forgetting since when it has had no owner (a worker
+        that shuts down: another may take it at once)."""
+        self.session.execute(
+            update(RelayLease)
+            .where(RelayLease.worker_id == worker_id, RelayLease.studio_id == studio_id)
+            .values(expires_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    def unowned_since(self, studio_id: str, now: datetime) -> datetime | None:
+        """When the studio's last lease ran out; None while a worker holds it or if none
+        ever has."""
+        expires_at = self.session.scalar(
+            select(RelayLease.expires_at).where(RelayLease.studio_id == studio_id)
+        )
+        return expires_at if expires_at is not None and expires_at < now else None
+
     def holder(self, studio_id: str, now: datetime) -> str | None:
         return self.session.scalar(
             select(RelayLease.worker_id).where(
@@ -416,6 +435,62 @@ class SourceRepository:
                 .where(Source.studio_id == studio_id, Source.enabled.is_(True))
                 .order_by(Source.id)
             )
+        )
+
+    def rtmp_by_stream_path(self, stream_path: str) -> Source | None:
+        """For the ingest: the `rtmp` source a publisher names by its stream path."""
+        return self.session.scalars(
+            select(Source).where(Source.stream_path == stream_path, Source.kind == "rtmp")
+        ).one_or_none()
+
+    def set_status(self, source_id: str, status: str, now: datetime) -> None:
+        self.session.execute(
+            update(Source)
+            .where(Source.id == source_id, Source.status != status)
+            .values(status=status, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
+    def reset_status(self, kind: str, status: str, now: datetime) -> int:
+        """Every source of a kind back to one status (an ingest that (re)starts has no
+        publisher yet); returns how many changed."""
+        result = self.session.execute(
+            update(Source)
+            .where(Source.kind == kind, Source.status != status)
+            .values(status=status, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return _rowcount(result)
+
+
+class IngestNodeRepository:
+    """Which ingests accept publishers now: a row per running ingest, renewed by its owner."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def renew(self, node_id: str, protocol: str, until: datetime) -> None:
+        dialect = self.session.get_bind().dialect.name
+        insert = (postgresql if dialect == "postgresql" else sqlite).insert(IngestNode)
+        statement = insert.values(node_id=node_id, protocol=protocol, expires_at=until)
+        self.session.execute(
+            statement.on_conflict_do_update(
+                index_elements=[IngestNode.node_id],
+                set_={"protocol": protocol, "expires_at": until},
+            )
+        )
+
+    def remove(self, node_id: str) -> None:
+        self.session.execute(delete(IngestNode).where(IngestNode.node_id == node_id))
+
+    def available(self, protocol: str, now: datetime) -> bool:
+        live = select(func.count()).select_from(IngestNode)
+        return (
+            _count(
+                self.session,
+                live.where(IngestNode.protocol == protocol, IngestNode.expires_at >= now),
+            )
+            > 0
         )
 
 

@@ -96,8 +96,10 @@ class StderrTail:
         self._thread.start()
 
     def _read(self, stream) -> None:
-        for raw in iter(stream.readline, b""):
-            self.lines.append(raw.decode("utf-8", "replace").rstrip())
+        # The pipe is closed under this thread when the process is stopped: that ends it too.
+        with contextlib.suppress(ValueError, OSError):
+            for raw in iter(stream.readline, b""):
+                self.lines.append(raw.decode("utf-8", "replace").rstrip())
 
     def text(self) -> str:
         return "\n".join(self.lines)
@@ -132,6 +134,10 @@ class ProgressReader:
         self._thread.join(timeout)
 
     def _read(self, stream) -> None:
+        with contextlib.suppress(ValueError, OSError):  # closed when the process is stopped
+            self._read_blocks(stream)
+
+    def _read_blocks(self, stream) -> None:
         block: dict[str, str] = {}
         for raw in iter(stream.readline, b""):
             key, _, value = raw.decode("ascii", "replace").partition("=")
@@ -206,6 +212,7 @@ def program_argv(
     slate_title_file: Path | None,
     program_format: ProgramFormat,
     progress_fd: int,
+    live_url: str | None = None,
 ) -> list[str]:
     """The program process: plays the media file looped (or the slate) in real time and
     writes MPEG-TS (H.264 + AAC) to stdout, which the relay fans out to every output."""
@@ -214,6 +221,12 @@ def program_argv(
     argv += ["-progress", f"pipe:{progress_fd}", "-stats_period", "1"]
     if media_path is not None:
         argv += ["-re", "-stream_loop", "-1", "-i", str(media_path)]
+        argv += ["-map", "0:v:0", "-map", "0:a:0?"]
+    elif live_url is not None:  # already real time: no -re
+        # nginx-rtmp sends the stream's metadata and sequence headers first: 1 s of probing
+        # finds both streams (ffmpeg's default 5 s delays go-live by as much).
+        argv += ["-rtmp_live", "live", "-analyzeduration", "1000000", "-fflags", "+nobuffer"]
+        argv += ["-i", live_url]
         argv += ["-map", "0:v:0", "-map", "0:a:0?"]
     else:
         argv += ["-re", "-f", "lavfi", "-i", f"color=c=0x1d2330:s={f.width}x{f.height}:r={f.fps}"]
@@ -235,7 +248,7 @@ def program_argv(
         argv += ["-sc_threshold", "0", "-b:v", f"{f.video_kbps}k"]
         argv += ["-maxrate", f"{f.video_kbps}k", "-bufsize", f"{2 * f.video_kbps}k"]
         argv += ["-c:a", "aac", "-b:a", f"{f.audio_kbps}k", "-ar", "48000", "-ac", "2"]
-        if media_path is not None:
+        if media_path is not None or live_url is not None:
             argv += [
                 "-vf",
                 f"scale={f.width}:{f.height}:force_original_aspect_ratio=decrease,"

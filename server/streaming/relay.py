@@ -42,6 +42,7 @@ from server.services.unit_of_work import UnitOfWorkFactory
 from server.storage.models import Destination, Source
 from server.storage.repositories import OutputStatus
 from server.streaming import ffmpeg as ff
+from server.streaming.key_proxy import KeyInsertingProxy
 
 logger = logging.getLogger("trax.relay")
 
@@ -71,6 +72,10 @@ class RelayConfig:
     lease_seconds: float = 10.0
     tick_seconds: float = 0.5
     max_studios: int = 20
+    ingest_rtmp_port: int = 1935  # where the embedded ingest lets loopback play a publisher
+    # A studio none of whose outputs has been live for this long (every output failing, or
+    # the program unplayable) is given up: its processes stop and it is marked errored.
+    give_up_seconds: float = 300.0
     program_format: ff.ProgramFormat = field(default_factory=ff.ProgramFormat)
 
 
@@ -144,7 +149,8 @@ class ProgramProcess:
 class OutputProcess:
     """One destination's output: the program on stdin, FLV to the destination's ingest."""
 
-    def __init__(self, argv: list[str]):
+    def __init__(self, argv: list[str], proxy: KeyInsertingProxy):
+        self.proxy = proxy
         self.process = ff.spawn(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
         self.started_at = time.monotonic()
         self.stderr = ff.StderrTail(self.process.stderr)
@@ -185,9 +191,15 @@ class OutputProcess:
         progress = self.progress.progress
         return progress.total_size > 0 and now - progress.grew_at < STALL_SECONDS
 
+    def failure_reason(self) -> str:
+        if self.input_lost:
+            return "input_lost"
+        return self.proxy.failure or ff.classify_failure(self.stderr.text())
+
     def stop(self) -> None:
         self.offer(None)
         ff.kill_group(self.process, grace_seconds=1.0)
+        self.proxy.close()
 
 
 @dataclass
@@ -212,13 +224,28 @@ class StudioRuntime:
     written: dict[str, OutputStatus] = field(default_factory=dict)
     written_at: float = 0.0
     program_written: str | None = None
+    # When an output of the studio was last live (or the studio was taken): see give_up_seconds.
+    healthy_at: float = field(default_factory=time.monotonic)
+
+
+@dataclass(frozen=True)
+class ProgramInput:
+    """Where the program comes from: a media file played looped, or a live stream (a publisher
+    on the embedded ingest), which is always re-encoded (its keyframes and timestamps are the
+    publisher's)."""
+
+    location: str
+    looped_file: bool
 
 
 @dataclass(frozen=True)
 class PublishTarget:
-    connect_url: str
+    connect_url: str  # where the destination is reached: the checked address (or the TLS name)
     app: str
     tc_url: str
+    address: str  # the address the outbound guard checked, which the connection goes to
+    port: int
+    tls_server_name: str | None  # rtmps: the name the certificate must be valid for
 
 
 class RelayWorker:
@@ -322,7 +349,7 @@ class RelayWorker:
                                 for d in runtime.outputs
                             },
                         )
-                    uow.relay_leases.release(self.worker_id, runtime.studio_id)
+                    uow.relay_leases.expire(self.worker_id, runtime.studio_id, utcnow())
                     uow.commit()
             except Exception:
                 logger.exception("relay failed to hand back studio %s", runtime.studio_id)
@@ -352,13 +379,15 @@ class RelayWorker:
                 return False
             destinations = uow.destinations.for_studio_any_account(studio.id)
             sources = uow.sources.enabled_for_studio_any_account(studio.id)
+            # A source left `live` by an ingest that died without saying so has no signal.
+            rtmp_ingest = uow.ingest_nodes.available("rtmp", utcnow())
             studio_name = studio.name
             account_id = studio.account_id
             stream_state = studio.stream_state
             generation = studio.stream_generation
             program_written = studio.program
 
-        program_key, media = self._choose_program(sources)
+        program_key, media = self._choose_program(sources, rtmp_ingest)
         tick = time.monotonic()
         if runtime.program_key != program_key or (
             runtime.program is not None and not runtime.program.alive()
@@ -396,6 +425,12 @@ class RelayWorker:
         any_live = any(s.state == LIVE for s in statuses.values())
         if any_live:
             runtime.program_failures = 0
+        if any_live or not statuses:
+            runtime.healthy_at = tick
+        elif tick - runtime.healthy_at > self._config.give_up_seconds:
+            failing_input = runtime.program is None or runtime.program_failures > 0
+            self._give_up(runtime, account_id, generation, statuses, failing_input)
+            return False
         with self._uow() as uow:
             wrote = False
             due = tick - runtime.written_at >= HEALTH_WRITE_SECONDS
@@ -424,6 +459,39 @@ class RelayWorker:
                 uow.commit()
         return True
 
+    def _give_up(
+        self,
+        runtime: StudioRuntime,
+        account_id: str,
+        generation: int,
+        statuses: dict[str, OutputStatus],
+        failing_input: bool,
+    ) -> None:
+        """Nothing has gone out for give_up_seconds: stop the studio's processes and say so
+        (the studio `errored` with its reason, each output with its own), rather than retry
+        for ever while claiming to be live. Going live again starts over."""
+        reason = "input_lost" if failing_input else "outputs_failed"
+        logger.warning(
+            "studio %s: nothing sent for %.0fs (%s); giving it up",
+            runtime.studio_id, self._config.give_up_seconds, reason,
+        )  # fmt: skip
+        self._stop_runtime(runtime)
+        with self._uow() as uow:
+            at = utcnow()
+            if uow.stream.transition(
+                account_id, runtime.studio_id, (STARTING, LIVE), ERRORED, at,
+                generation=generation, stream_started_at=None, program=None, stream_error=reason,
+            ):  # fmt: skip
+                uow.destinations.set_output_states(
+                    runtime.studio_id,
+                    {
+                        d: OutputStatus(ERRORED, reason=status.reason or reason, health_at=at)
+                        for d, status in statuses.items()
+                    },
+                )
+            uow.relay_leases.release(self.worker_id, runtime.studio_id)
+            uow.commit()
+
     def _reconcile_output(
         self, runtime: StudioRuntime, destination: Destination, now: float
     ) -> OutputStatus:
@@ -441,9 +509,7 @@ class RelayWorker:
             flowing = output.flowing(now)
             failed_reason = None
             if output.exited():
-                failed_reason = (
-                    "input_lost" if output.input_lost else ff.classify_failure(output.stderr.text())
-                )
+                failed_reason = output.failure_reason()
             elif slot.was_live and not flowing:
                 failed_reason = "input_lost" if runtime.program is None else "output_stalled"
             elif (
@@ -512,14 +578,26 @@ class RelayWorker:
 
     # -- processes --------------------------------------------------------------------------
 
-    def _choose_program(self, sources: list[Source]) -> tuple[str, Path | None]:
-        """The first enabled source with a signal, by creation order; else the slate. Only
-        media sources can have one here: the embedded relay has no rtmp/srt/whip ingest."""
+    def _choose_program(
+        self, sources: list[Source], rtmp_ingest: bool = True
+    ) -> tuple[str, ProgramInput | None]:
+        """The first enabled source with a signal, by creation order; else the slate. A media
+        source has one when its file is here; an rtmp source while a publisher is connected
+        to the embedded ingest (its status is `live`). srt/whip have no embedded ingest."""
         for source in sources:
             if source.kind == "media" and source.media_asset_id:
                 path = self._media_path(source.media_asset_id)
                 if path is not None and path.exists():
-                    return source.id, path
+                    return source.id, ProgramInput(str(path), looped_file=True)
+            if (
+                rtmp_ingest
+                and source.kind == "rtmp"
+                and source.status == LIVE
+                and source.stream_path
+            ):
+                port = self._config.ingest_rtmp_port
+                url = f"rtmp://127.0.0.1:{port}/{source.stream_path}"
+                return source.id, ProgramInput(url, looped_file=False)
         return SLATE, None
 
     def _executable(self) -> str:
@@ -527,14 +605,15 @@ class RelayWorker:
             self._ffmpeg = ff.ffmpeg_executable(self._config.ffmpeg)
         return self._ffmpeg
 
-    def _start_program(self, media: Path | None, studio_name: str) -> ProgramProcess:
+    def _start_program(self, media: ProgramInput | None, studio_name: str) -> ProgramProcess:
         ffmpeg = self._executable()
         copy = False
-        if media is not None:
-            if media not in self._codecs:
-                video, audio = ff.probe_codecs(ffmpeg, media)
-                self._codecs[media] = video == "h264" and audio in ("aac", None)
-            copy = self._codecs[media]
+        if media is not None and media.looped_file:
+            path = Path(media.location)
+            if path not in self._codecs:
+                video, audio = ff.probe_codecs(ffmpeg, path)
+                self._codecs[path] = video == "h264" and audio in ("aac", None)
+            copy = self._codecs[path]
         title = None
         if media is None:
             handle, name = tempfile.mkstemp(prefix="trax-slate-", suffix=".txt")
@@ -544,7 +623,8 @@ class RelayWorker:
         read_fd, write_fd = os.pipe()
         argv = ff.program_argv(
             ffmpeg,
-            media_path=media,
+            media_path=Path(media.location) if media and media.looped_file else None,
+            live_url=media.location if media and not media.looped_file else None,
             copy=copy,
             slate_title_file=title,
             program_format=self._config.program_format,
@@ -554,32 +634,46 @@ class RelayWorker:
 
     def _start_output(self, destination: Destination, long_probe: bool) -> OutputProcess:
         target = self.publish_target(destination.rtmp_url)
-        argv = ff.output_argv(
-            self._executable(),
-            connect_url=target.connect_url,
-            app=target.app,
-            tc_url=target.tc_url,
-            stream_key=self._stream_keys.open(destination),
-            probe_seconds=5.0 if long_probe else 1.2,
+        # The key stays in this process: ffmpeg's argv names a placeholder (key_proxy.py).
+        proxy = KeyInsertingProxy(
+            target.address,
+            target.port,
+            self._stream_keys.open(destination),
+            target.tls_server_name,
         )
-        return OutputProcess(argv)
+        try:
+            argv = ff.output_argv(
+                self._executable(),
+                connect_url=f"rtmp://127.0.0.1:{proxy.port}/{target.app}",
+                app=target.app,
+                tc_url=target.tc_url,
+                stream_key=proxy.placeholder,
+                probe_seconds=5.0 if long_probe else 1.2,
+            )
+            return OutputProcess(argv, proxy)
+        except BaseException:
+            proxy.close()
+            raise
 
     def publish_target(self, rtmp_url: str) -> PublishTarget:
-        """Re-checks the host now (DNS may have changed since the URL was accepted). For
-        rtmp:// the process connects to the checked address itself, with the original URL as
-        tcUrl; rtmps:// keeps the name, which TLS needs."""
+        """Re-checks the host now (DNS may have changed since the URL was accepted). The
+        connection goes to the checked address, with the original URL as tcUrl; for rtmps://
+        TLS is done for the host's name."""
         parts = urlsplit(rtmp_url)
         host = parts.hostname or ""
         addresses = self._guard.check_host(host, field="rtmpUrl")
         port = parts.port or DEFAULT_RTMP_PORTS.get(parts.scheme, 1935)
         app = parts.path.lstrip("/")
         tc_url = f"{parts.scheme}://{parts.netloc}/{app}"
+        address = str(addresses[0])
         if parts.scheme == "rtmp":
-            address = str(addresses[0])
             netloc = f"[{address}]:{port}" if ":" in address else f"{address}:{port}"
         else:
             netloc = f"{host}:{port}"
-        return PublishTarget(f"{parts.scheme}://{netloc}/{app}", app, tc_url)
+        tls_name = host if parts.scheme == "rtmps" else None
+        return PublishTarget(
+            f"{parts.scheme}://{netloc}/{app}", app, tc_url, address, port, tls_name
+        )
 
     def _stop_slot(self, runtime: StudioRuntime, slot: OutputSlot) -> None:
         if slot.process is not None:

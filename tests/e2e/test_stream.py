@@ -41,9 +41,12 @@ def test_a_new_studio_is_offline_with_nothing_measured(api, studio):
     assert body == {
         "studioId": studio["id"],
         "state": "offline",
+        "reason": None,
         "startedAt": None,
         "health": {"bitrateKbps": None, "framesPerSecond": None, "droppedFrames": None},
         "program": None,
+        # No ingest runs in the API suite: every network source kind says so.
+        "ingest": {"rtmp": "unavailable", "srt": "unavailable", "whip": "unavailable"},
         "destinations": [],
     }
 

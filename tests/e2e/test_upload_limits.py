@@ -156,7 +156,7 @@ def test_requests_beyond_the_concurrency_limit_get_the_envelope(settings, servic
 
 def test_no_log_line_records_an_upload_signature():
     """uvicorn's access log (which wrote the path with its query string) is off; the request
-    line names the route template (tests/test_observability.py covers a whole session)."""
+    line names the route template (tests/e2e/test_observability.py covers a whole session)."""
     import logging
 
     from server.observability.logs import configure_logging

@@ -144,6 +144,10 @@ def test_media_program_to_two_destinations_with_failure_and_recovery(
             }
         pids = worker.running_pids()
         assert len(pids) == 3  # the program and one output per destination
+        # The receivers only accept their own key, yet no process list shows one.
+        for pid in pids:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+            assert KEY_A.encode() not in cmdline and KEY_B.encode() not in cmdline
 
         # One receiver dies: its destination errors with a reason and a retry time, the
         # other stays live.
@@ -231,6 +235,40 @@ def test_a_refused_connection_is_errored_and_the_key_never_shows(relay_api, work
     wait_until(lambda: stream_status(relay_api, studio["id"])["state"] == "offline", 15, "off")
 
 
+def test_a_studio_nothing_goes_out_of_is_given_up_and_errored(relay_api, relay_services, tmp_path):
+    """Every output failing for the give-up time: the relay stops the studio's processes and
+    marks it errored (outputs_failed), each destination with its own reason."""
+    worker = relay_services.relay_worker("give-up-worker", give_up_seconds=4)
+    stop = worker_thread(worker)
+    try:
+        studio = create_studio(relay_api, "Nobody anywhere")
+        port = Receiver(tmp_path, KEY_A).port  # nothing listens on it
+        dest = create_destination(
+            relay_api,
+            studio["id"],
+            "custom_rtmp",
+            rtmpUrl=f"rtmp://127.0.0.1:{port}/live",
+            streamKey=KEY_A,
+        )
+        relay_api.post(f"/v1/studios/{studio['id']}/go-live")
+        wait_until(lambda: worker.running_pids(), 10, "processes started")
+        pids = worker.running_pids()
+        body = wait_until(
+            lambda: (b := stream_status(relay_api, studio["id"]))["state"] == "errored" and b,
+            20,
+            "given up",
+        )
+        assert body["reason"] == "outputs_failed" and body["program"] is None
+        assert by_destination(body)[dest["id"]]["status"] == "errored"
+        assert by_destination(body)[dest["id"]]["reason"] == "connection_refused"
+        wait_until(lambda: not any(pid_alive(pid) for pid in pids), 10, "processes gone")
+        assert worker.running_pids() == []
+        offline = relay_api.post(f"/v1/studios/{studio['id']}/go-offline").json()
+        assert (offline["state"], offline["reason"]) == ("offline", None)
+    finally:
+        stop()
+
+
 def child_pids(parent: int) -> list[int]:
     children = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
@@ -257,6 +295,7 @@ def test_a_dead_workers_studio_is_taken_over(relay_api, relay_settings, relay_se
         "TRAX_RELAY_FPS": str(relay_settings.relay_fps),
         "TRAX_RELAY_VIDEO_KBPS": str(relay_settings.relay_video_kbps),
         "TRAX_STREAM_ENGINE": "relay",
+        "TRAX_RTMP_INGEST": "0",  # this test is about leases; the ingest has its own test
     }
     trax = Path(sys.executable).with_name("trax")
     doomed = subprocess.Popen(

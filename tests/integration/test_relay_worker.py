@@ -155,3 +155,67 @@ def test_the_publish_target_is_rechecked_and_pinned_to_the_checked_address():
     assert loopback.publish_target("rtmp://127.0.0.1:1935/app").connect_url == (
         "rtmp://127.0.0.1:1935/app"
     )
+
+
+def test_a_streaming_studio_no_worker_runs_is_errored_not_live(relay_api, relay_services):
+    """With nobody holding its lease for longer than twice the lease (20 s here), the studio
+    reads errored (relay_unavailable) and so do its outputs; it clears once a worker holds it."""
+    studio = create_studio(relay_api)
+    dest = create_destination(relay_api, studio["id"], "youtube", streamKey=KEY)
+    path = f"/v1/studios/{studio['id']}/stream-status"
+    relay_api.post(f"/v1/studios/{studio['id']}/go-live")
+    # Just gone live, not yet claimed: within the bound, so starting.
+    assert relay_api.get(path).json()["state"] == "starting"
+
+    long_ago = utcnow() - timedelta(seconds=60)
+    with relay_services_uow(relay_services) as uow:  # a worker held it, then died 59 s ago
+        uow.relay_leases.claim("dead", long_ago, long_ago + timedelta(seconds=1), 10)
+        uow.commit()
+    body = relay_api.get(path).json()
+    assert (body["state"], body["reason"], body["program"]) == (
+        "errored",
+        "relay_unavailable",
+        None,
+    )
+    assert [(d["status"], d["reason"]) for d in body["destinations"]] == [
+        ("errored", "relay_unavailable")
+    ]
+
+    now = utcnow()
+    with relay_services_uow(relay_services) as uow:  # another worker takes it over
+        assert uow.relay_leases.claim("w2", now, now + timedelta(seconds=30), 10) == [studio["id"]]
+        uow.commit()
+    body = relay_api.get(path).json()
+    assert (body["state"], body["reason"]) == ("starting", None)
+    assert body["destinations"][0]["destinationId"] == dest["id"]
+
+
+def test_a_handed_back_lease_can_be_taken_at_once_and_says_since_when(relay_api, relay_services):
+    studio = create_studio(relay_api)
+    create_destination(relay_api, studio["id"], "youtube", streamKey=KEY)
+    relay_api.post(f"/v1/studios/{studio['id']}/go-live")
+    now = utcnow()
+    with relay_services_uow(relay_services) as uow:
+        uow.relay_leases.claim("w1", now, now + timedelta(seconds=30), 10)
+        assert uow.relay_leases.unowned_since(studio["id"], now) is None  # held
+        uow.relay_leases.expire("w1", studio["id"], now)  # w1 shuts down
+        uow.commit()
+    later = now + timedelta(seconds=1)
+    with relay_services_uow(relay_services) as uow:
+        assert uow.relay_leases.unowned_since(studio["id"], later) == now
+        assert uow.relay_leases.claim("w2", later, later + timedelta(seconds=30), 10) == [
+            studio["id"]
+        ]
+
+
+def test_without_nginx_there_is_no_rtmp_ingest_and_stream_status_says_so(
+    relay_services, relay_api, settings
+):
+    without = Services.build(replace(settings, nginx="/nonexistent/nginx"))
+    try:
+        assert without.rtmp_ingest() is None
+    finally:
+        without.close()
+    studio = create_studio(relay_api)
+    body = relay_api.get(f"/v1/studios/{studio['id']}/stream-status").json()
+    assert body["ingest"] == {"rtmp": "unavailable", "srt": "unavailable", "whip": "unavailable"}

@@ -122,3 +122,39 @@ def wait_until(condition: Callable[[], object], timeout: float, what: str, step:
             return value
         time.sleep(step)
     raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+class Publisher:
+    """A test pattern with a tone, published in real time to an RTMP URL (as OBS would)."""
+
+    def __init__(self, url: str, seconds: int = 120):
+        self.url = url
+        self.seconds = seconds
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> Publisher:
+        self.process = subprocess.Popen(
+            [FFMPEG, "-hide_banner", "-loglevel", "error", "-re",
+             "-f", "lavfi", "-i", "testsrc=size=320x180:rate=15",
+             "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000",
+             "-t", str(self.seconds), "-pix_fmt", "yuv420p",
+             "-c:v", "libx264", "-preset", "ultrafast", "-g", "15", "-c:a", "aac",
+             "-f", "flv", self.url],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        return self
+
+    def exit_code(self, timeout: float) -> int | None:
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(5)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(5)

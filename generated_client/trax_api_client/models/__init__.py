@@ -30,6 +30,7 @@ from .event_data_previous import EventDataPrevious
 from .event_list import EventList
 from .event_request import EventRequest
 from .health import Health
+from .ingest_availability import IngestAvailability
 from .ingest_endpoint import IngestEndpoint
 from .media_asset import MediaAsset
 from .media_asset_list import MediaAssetList
@@ -97,6 +98,7 @@ __all__ = (
     "EventList",
     "EventRequest",
     "Health",
+    "IngestAvailability",
     "IngestEndpoint",
     "MediaAsset",
     "MediaAssetList",

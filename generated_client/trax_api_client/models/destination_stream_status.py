@@ -34,7 +34,9 @@ class DestinationStreamStatus:
             output that is not `live`, and on a deployment whose engine relays no media.
         reason (None | str | Unset): Why the output is `errored`; `null` otherwise. Extensible: `connection_refused`,
             `connection_failed`, `connection_timeout`, `connection_lost`, `key_rejected`,
-            `input_lost`, `output_stalled`, `address_not_allowed`, `process_exited`.
+            `input_lost`, `output_stalled`, `address_not_allowed`, `process_exited`,
+            `relay_unavailable` (no relay worker runs the studio: see `StreamStatus.reason`),
+            `outputs_failed` (the relay gave the studio up: see `StreamStatus.reason`).
         retry_at (datetime.datetime | None | Unset): When the relay next tries an `errored` output again (backoff
             doubling from 1 s
             to 30 s); `null` otherwise. The output recovers by itself once its server accepts it.

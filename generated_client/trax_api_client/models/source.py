@@ -25,10 +25,15 @@ class Source:
         name (str): A display name: 1–100 characters, not only white space, no control characters.
              Example: Friday night show.
         enabled (bool): A disabled source is not mixed into the program. Example: True.
-        status (str): What the ingest reports: `idle` (no publisher), `connected` or `errored`.
-            Extensible. The embedded deployment has no ingest for `rtmp`, `srt` and `whip`
-            sources yet: they stay `idle`, never become the program, and the studio plays
-            its first enabled `media` source or the slate instead (see `StreamStatus.program`).
+        status (str): What the ingest reports: `idle` (no publisher), `live` (a publisher is connected
+            on the source's stream path: the source has a signal and can be the program) or
+            `errored`. Extensible; `connected`, listed up to 1.2.0, is not sent (treat it
+            like `live`). The embedded deployment's `rtmp` ingest is Debian's nginx with the
+            RTMP module, run next to the relay: it accepts a publisher only on an `rtmp`
+            source's stream path, over plain RTMP (the `rtmps` endpoint needs a TLS
+            terminator in front of it). Where nginx-rtmp is not installed, and always for
+            `srt` and `whip` (no embedded ingest), sources stay `idle`, never become the
+            program, and `StreamStatus.ingest` says so.
              Example: idle.
         ingest (None | SourceIngestType0): Server-generated ingest details of a network source: where to publish its
             feed. `null`

@@ -11,6 +11,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.destination_stream_status import DestinationStreamStatus
+    from ..models.ingest_availability import IngestAvailability
     from ..models.stream_health import StreamHealth
     from ..models.stream_program_type_0 import StreamProgramType0
 
@@ -27,7 +28,10 @@ class StreamStatus:
         state (str): Where the studio is in its stream lifecycle:
             `offline → starting → live → stopping → offline`, or `errored`. A studio is `starting`
             until its first destination receives output, and `stopping` until its relay has
-            stopped every process. Extensible: new states may be added within /v1; treat an
+            stopped every process. Stream-status reports a studio that nothing runs as `errored`
+            (see `StreamStatus.reason`), never `live` with nothing being sent; a studio's
+            `streamState` is the recorded state, so read stream-status for the truth. Extensible: new states may be added
+            within /v1; treat an
             unknown state as "not live".
              Example: offline.
         started_at (datetime.datetime | None): When the current stream started; `null` unless starting, live or
@@ -36,11 +40,24 @@ class StreamStatus:
             every second while live). Every figure is `null` where nothing measures it: for an
             output that is not `live`, and on a deployment whose engine relays no media.
         destinations (list[DestinationStreamStatus]): One entry per destination of the studio.
+        reason (None | str | Unset): Why the studio is `errored`; `null` otherwise. Extensible:
+            `relay_unavailable` (no relay worker has run the studio for longer than twice the
+            relay lease, 20 s by default: nothing is being sent; it clears by itself when a
+            worker takes the studio over), `outputs_failed` (every output kept failing for the
+            relay's give-up time, 5 minutes by default, and the relay stopped the studio),
+            `input_lost` (the program could not be played for that long), `stream_failed`
+            (the engine failed to start). Go live again to retry.
         program (None | StreamProgramType0 | Unset): What the studio sends to its destinations. The program is the first
             enabled source
             that has a signal, oldest first (a `media` source always has one: its asset, looped);
             with none, a `slate` (a card with the studio's name, and silence) keeps destinations
             connected. `null` while nothing plays (offline, or before the relay has started it).
+        ingest (IngestAvailability | Unset): Whether this deployment accepts publishers for each network source kind
+            right now.
+            `available`: an ingest is running (for `rtmp` in the embedded deployment, nginx with
+            the RTMP module next to a relay worker). `unavailable`: none is; sources of that kind
+            stay `idle` and never become the program. The embedded deployment has no `srt` or
+            `whip` ingest, so those are always `unavailable` there.
     """
 
     studio_id: str
@@ -48,7 +65,9 @@ class StreamStatus:
     started_at: datetime.datetime | None
     health: StreamHealth
     destinations: list[DestinationStreamStatus]
+    reason: None | str | Unset = UNSET
     program: None | StreamProgramType0 | Unset = UNSET
+    ingest: IngestAvailability | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -71,6 +90,12 @@ class StreamStatus:
             destinations_item = destinations_item_data.to_dict()
             destinations.append(destinations_item)
 
+        reason: None | str | Unset
+        if isinstance(self.reason, Unset):
+            reason = UNSET
+        else:
+            reason = self.reason
+
         program: dict[str, Any] | None | Unset
         if isinstance(self.program, Unset):
             program = UNSET
@@ -78,6 +103,10 @@ class StreamStatus:
             program = self.program.to_dict()
         else:
             program = self.program
+
+        ingest: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.ingest, Unset):
+            ingest = self.ingest.to_dict()
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -90,14 +119,19 @@ class StreamStatus:
                 "destinations": destinations,
             }
         )
+        if reason is not UNSET:
+            field_dict["reason"] = reason
         if program is not UNSET:
             field_dict["program"] = program
+        if ingest is not UNSET:
+            field_dict["ingest"] = ingest
 
         return field_dict
 
     @classmethod
     def from_dict(cls: type[T], src_dict: Mapping[str, Any]) -> T:
         from ..models.destination_stream_status import DestinationStreamStatus  # noqa: PLC0415
+        from ..models.ingest_availability import IngestAvailability  # noqa: PLC0415
         from ..models.stream_health import StreamHealth  # noqa: PLC0415
         from ..models.stream_program_type_0 import StreamProgramType0  # noqa: PLC0415
 
@@ -130,6 +164,15 @@ class StreamStatus:
 
             destinations.append(destinations_item)
 
+        def _parse_reason(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        reason = _parse_reason(d.pop("reason", UNSET))
+
         def _parse_program(data: object) -> None | StreamProgramType0 | Unset:
             if data is None:
                 return data
@@ -147,13 +190,22 @@ class StreamStatus:
 
         program = _parse_program(d.pop("program", UNSET))
 
+        _ingest = d.pop("ingest", UNSET)
+        ingest: IngestAvailability | Unset
+        if isinstance(_ingest, Unset):
+            ingest = UNSET
+        else:
+            ingest = IngestAvailability.from_dict(_ingest)
+
         stream_status = cls(
             studio_id=studio_id,
             state=state,
             started_at=started_at,
             health=health,
             destinations=destinations,
+            reason=reason,
             program=program,
+            ingest=ingest,
         )
 
         stream_status.additional_properties = d

@@ -22,7 +22,10 @@ class Studio:
         stream_state (str): Where the studio is in its stream lifecycle:
             `offline → starting → live → stopping → offline`, or `errored`. A studio is `starting`
             until its first destination receives output, and `stopping` until its relay has
-            stopped every process. Extensible: new states may be added within /v1; treat an
+            stopped every process. Stream-status reports a studio that nothing runs as `errored`
+            (see `StreamStatus.reason`), never `live` with nothing being sent; a studio's
+            `streamState` is the recorded state, so read stream-status for the truth. Extensible: new states may be added
+            within /v1; treat an
             unknown state as "not live".
              Example: offline.
         created_at (datetime.datetime): When the studio was created. Example: 2026-11-20T18:04:05.123Z.
