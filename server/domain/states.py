@@ -31,6 +31,7 @@ class SourceStatus(StrEnum):
 
     IDLE = "idle"
     CONNECTED = "connected"
+    LIVE = "live"
     ERRORED = "errored"
 
 

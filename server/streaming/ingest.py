@@ -36,6 +36,7 @@ from pathlib import Path
 from urllib.parse import parse_qs
 
 from server.domain.clock import utcnow
+from server.domain.states import SourceStatus
 from server.services.unit_of_work import UnitOfWorkFactory
 from server.streaming import ffmpeg as ff
 
@@ -48,7 +49,7 @@ RTMP_MODULES = (
 )
 RTMP_APP = "inputs"
 PROTOCOL = "rtmp"
-LIVE, IDLE = "live", "idle"
+LIVE, IDLE = SourceStatus.LIVE, SourceStatus.IDLE
 HEARTBEAT_SECONDS = 2.0
 NODE_TTL_SECONDS = 6.0
 START_TIMEOUT_SECONDS = 10.0

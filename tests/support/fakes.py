@@ -155,6 +155,14 @@ class _Leases:
     def holder(self, studio_id: str, now: datetime) -> str | None:
         return self._uow.data.lease_holders.get(studio_id)
 
+    def unowned_since(self, studio_id: str, now: datetime) -> datetime | None:
+        return None  # leases here never expire: held, or never taken
+
+
+class _IngestNodes:
+    def available(self, protocol: str, now: datetime) -> bool:
+        return False  # no ingest node runs at the unit level
+
 
 class FakeUnitOfWork:
     """Works on a copy of the store; commit() publishes the copy, leaving without commit
@@ -170,6 +178,7 @@ class FakeUnitOfWork:
         self.destinations = _Destinations(self)
         self.stream = _Stream(self)
         self.relay_leases = _Leases(self)
+        self.ingest_nodes = _IngestNodes()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
