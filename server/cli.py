@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any
 
 import click
@@ -50,7 +51,7 @@ def _fail(as_json: bool, message: str) -> None:
 
 
 def _key_json(key: ApiKey) -> dict[str, Any]:
-    def when(value):
+    def when(value: datetime | None) -> str | None:
         return timestamp(value) if value else None
 
     return {
@@ -105,7 +106,9 @@ metrics_host_option = click.option(
 
 
 @contextmanager
-def _metrics_endpoint(settings: Settings, host: str, port: int | None, *, workers: bool = False):
+def _metrics_endpoint(
+    settings: Settings, host: str, port: int | None, *, workers: bool = False
+) -> Iterator[None]:
     """The metrics port of this command (nothing when `port` is None). With `workers`, every
     process of `trax serve` writes to one emptied multiprocess directory and the scrape sums
     them; it must be set up before any metric is touched, so this runs first."""
@@ -583,7 +586,7 @@ def serve(
             stop_relay()
 
 
-def _start_relay_for_serve(settings: Settings, relay: bool | None):
+def _start_relay_for_serve(settings: Settings, relay: bool | None) -> Callable[[], None]:
     if relay is None:
         relay = settings.relay_in_serve
     if not relay or settings.stream_engine != "relay":

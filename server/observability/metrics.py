@@ -15,9 +15,18 @@ import os
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # imported lazily at run time (see the module's docstring)
+    from prometheus_client import CollectorRegistry
+    from prometheus_client.metrics_core import Metric
+
+    from server.storage.operational_stats import OperationalStats
+
+    ReadStats = Callable[[], OperationalStats]
 
 MULTIPROCESS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # An API answers in milliseconds; a go-live or an upload chunk may take seconds.
@@ -136,11 +145,11 @@ class DatabaseCollector:
     """Gauges read from the database at scrape time (a failed read reports no sample and
     `trax_metrics_database_up 0`, never an error page)."""
 
-    def __init__(self, read_stats):
+    def __init__(self, read_stats: ReadStats):
         self._read_stats = read_stats
         self._lock = threading.Lock()
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         from prometheus_client.core import GaugeMetricFamily
 
         up = GaugeMetricFamily(
@@ -178,14 +187,14 @@ class DatabaseCollector:
 
 
 class _ThisProcess:
-    def __init__(self, registry):
+    def __init__(self, registry: CollectorRegistry):
         self._registry = registry
 
-    def collect(self):
+    def collect(self) -> Iterator[Metric]:
         yield from self._registry.collect()
 
 
-def scrape_registry(read_stats=None):
+def scrape_registry(read_stats: ReadStats | None = None) -> CollectorRegistry:
     """The registry a metrics port serves: every process's samples (multiprocess mode) or this
     process's, plus the database's figures."""
     from prometheus_client import REGISTRY, CollectorRegistry, multiprocess
@@ -193,7 +202,7 @@ def scrape_registry(read_stats=None):
     instruments()
     registry = CollectorRegistry()
     if os.environ.get(MULTIPROCESS_DIR_ENV):
-        multiprocess.MultiProcessCollector(registry)
+        multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
     else:
         registry.register(_ThisProcess(REGISTRY))
     if read_stats is not None:
@@ -201,7 +210,7 @@ def scrape_registry(read_stats=None):
     return registry
 
 
-def serve_metrics(host: str, port: int, read_stats=None):
+def serve_metrics(host: str, port: int, read_stats: ReadStats | None = None) -> Callable[[], None]:
     """Starts the metrics endpoint (`GET /metrics`) in a background thread; returns a stop
     function."""
     from prometheus_client import start_http_server

@@ -11,6 +11,7 @@ import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import anyio
 import anyio.to_thread
@@ -76,7 +77,7 @@ class ReadinessMiddleware:
             await self._answer(send, 405, {"status": "method_not_allowed"}, scope["method"])
             return
         database = await self._run(self.database)
-        body: dict = {"status": "ready" if database.ok else "not_ready"}
+        body: dict[str, Any] = {"status": "ready" if database.ok else "not_ready"}
         if not database.ok:
             body["reason"] = f"database: {database.detail}"
         body["checks"] = {"database": _as_json(database, required=True)}
@@ -98,7 +99,7 @@ class ReadinessMiddleware:
             return Check(False, reason[:200], (time.perf_counter() - started) * 1000)
 
     @staticmethod
-    async def _answer(send: Send, status: int, body: dict, method: str) -> None:
+    async def _answer(send: Send, status: int, body: dict[str, Any], method: str) -> None:
         payload = json.dumps(body, separators=(",", ":")).encode()
         headers = [
             (b"content-type", b"application/json"),
@@ -111,7 +112,7 @@ class ReadinessMiddleware:
         await send({"type": "http.response.body", "body": b"" if method == "HEAD" else payload})
 
 
-def _as_json(check: Check, *, required: bool) -> dict:
+def _as_json(check: Check, *, required: bool) -> dict[str, Any]:
     return {
         "ok": check.ok,
         "required": required,

@@ -31,7 +31,7 @@ WATCH_INTERVAL_SECONDS = 0.1
 def _waiting_for_the_server(dbapi_connection: Any) -> bool:
     """A command is in flight (libpq's PQTRANS_ACTIVE): an idle connection whose deadline
     passed (armed by a commit, then kept) is left alone."""
-    return dbapi_connection.pgconn.transaction_status == TransactionStatus.ACTIVE
+    return bool(dbapi_connection.pgconn.transaction_status == TransactionStatus.ACTIVE)
 
 
 def _shut_socket(dbapi_connection: Any) -> None:
@@ -93,32 +93,37 @@ class StallGuard:
             self.disarm(dbapi_connection)
 
     def install(self, engine: Engine) -> None:
-        def before_execute(conn, cursor, statement, parameters, context, executemany) -> None:
+        # SQLAlchemy's event hooks hand over driver-level objects: typed Any on purpose.
+        def before_execute(
+            conn: Any, cursor: Any, statement: Any, parameters: Any, context: Any, many: Any
+        ) -> None:
             self.arm(cursor.connection, self.round_trip_seconds)
 
-        def after_execute(conn, cursor, statement, parameters, context, executemany) -> None:
+        def after_execute(
+            conn: Any, cursor: Any, statement: Any, parameters: Any, context: Any, many: Any
+        ) -> None:
             self.disarm(cursor.connection)
 
-        def on_error(context) -> None:
+        def on_error(context: Any) -> None:
             cursor = getattr(context.execution_context, "cursor", None)
             if cursor is not None:
                 self.disarm(cursor.connection)
 
-        def before_commit(conn) -> None:
+        def before_commit(conn: Any) -> None:
             if conn.invalidated:  # nothing goes over the wire (and .connection would raise)
                 return
             dbapi_connection = conn.connection.dbapi_connection
             if dbapi_connection is not None:
                 self.arm(dbapi_connection, self.round_trip_seconds)
 
-        def on_checkout(dbapi_connection, record, proxy) -> None:
+        def on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
             self.ping(dbapi_connection)
 
-        def on_reset(dbapi_connection, record, reset_state) -> None:
+        def on_reset(dbapi_connection: Any, record: Any, reset_state: Any) -> None:
             # The pool's rollback on return goes over the wire without a Connection event.
             self.arm(dbapi_connection, self.round_trip_seconds)
 
-        def on_checkin(dbapi_connection, record) -> None:
+        def on_checkin(dbapi_connection: Any, record: Any) -> None:
             if dbapi_connection is not None:
                 self.disarm(dbapi_connection)
 

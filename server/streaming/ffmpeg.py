@@ -13,8 +13,10 @@ import subprocess
 import threading
 import time
 from collections import deque
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO
 
 PR_SET_PDEATHSIG = 1
 SLATE_FONTS = (
@@ -45,7 +47,7 @@ def ffmpeg_executable(configured: str | None) -> str:
         return found
     import imageio_ffmpeg
 
-    return imageio_ffmpeg.get_ffmpeg_exe()
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
 
 
 def _die_with_parent() -> None:
@@ -56,7 +58,13 @@ def _die_with_parent() -> None:
     libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
 
 
-def spawn(argv: list[str], *, stdin=None, stdout=None, pass_fds=()) -> subprocess.Popen:
+def spawn(
+    argv: list[str],
+    *,
+    stdin: int | IO[bytes] | None = None,
+    stdout: int | IO[bytes] | None = None,
+    pass_fds: Sequence[int] = (),
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         argv,
         stdin=stdin,
@@ -68,7 +76,7 @@ def spawn(argv: list[str], *, stdin=None, stdout=None, pass_fds=()) -> subproces
     )
 
 
-def kill_group(process: subprocess.Popen, grace_seconds: float = 2.0) -> None:
+def kill_group(process: subprocess.Popen[bytes], grace_seconds: float = 2.0) -> None:
     """SIGTERM to the process group, SIGKILL after the grace period, then reap."""
     if process.poll() is None:
         with contextlib.suppress(ProcessLookupError):
@@ -90,12 +98,14 @@ class StderrTail:
     Lines are kept only to classify why a process failed; they are never logged as they are
     (they may contain a URL)."""
 
-    def __init__(self, stream, keep: int = 20):
+    def __init__(self, stream: IO[bytes] | None, keep: int = 20):
         self.lines: deque[str] = deque(maxlen=keep)
         self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
         self._thread.start()
 
-    def _read(self, stream) -> None:
+    def _read(self, stream: IO[bytes] | None) -> None:
+        if stream is None:  # started without a pipe: nothing to read
+            return
         # The pipe is closed under this thread when the process is stopped: that ends it too.
         with contextlib.suppress(ValueError, OSError):
             for raw in iter(stream.readline, b""):
@@ -124,7 +134,7 @@ _BITRATE = re.compile(r"([\d.]+)kbits/s")
 class ProgressReader:
     """Reads `-progress` key=value blocks from a pipe in a thread."""
 
-    def __init__(self, stream):
+    def __init__(self, stream: IO[bytes] | None):
         self.progress = Progress()
         self._thread = threading.Thread(target=self._read, args=(stream,), daemon=True)
         self._thread.start()
@@ -133,11 +143,13 @@ class ProgressReader:
         """Waits for the reader to see the end of the pipe (after the process is gone)."""
         self._thread.join(timeout)
 
-    def _read(self, stream) -> None:
+    def _read(self, stream: IO[bytes] | None) -> None:
+        if stream is None:  # started without a pipe: nothing to read
+            return
         with contextlib.suppress(ValueError, OSError):  # closed when the process is stopped
             self._read_blocks(stream)
 
-    def _read_blocks(self, stream) -> None:
+    def _read_blocks(self, stream: IO[bytes]) -> None:
         block: dict[str, str] = {}
         for raw in iter(stream.readline, b""):
             key, _, value = raw.decode("ascii", "replace").partition("=")

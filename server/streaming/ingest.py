@@ -122,7 +122,7 @@ def _callback_server(callbacks: PublishCallbacks) -> ThreadingHTTPServer:
             self.send_header("Content-Length", "0")
             self.end_headers()
 
-        def log_message(self, *args) -> None:  # the request line carries stream paths
+        def log_message(self, *args: object) -> None:  # the request line carries stream paths
             return None
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
@@ -149,7 +149,7 @@ class RtmpIngest:
         self.node_id = node_id or f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"
         self._stop = threading.Event()
         self.running = threading.Event()
-        self.process: subprocess.Popen | None = None
+        self.process: subprocess.Popen[bytes] | None = None
 
     def run(self) -> None:
         callbacks = _callback_server(PublishCallbacks(self._uow))

@@ -692,7 +692,7 @@ class RelayWorker:
         runtime.program_key = None
 
 
-def _without_health(status: OutputStatus | None) -> tuple | None:
+def _without_health(status: OutputStatus | None) -> tuple[object, ...] | None:
     if status is None:
         return None
     return (status.state, status.reason, status.retry_at)

@@ -11,9 +11,10 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
 
 from server.config import Settings
 from server.services.container import Services
@@ -70,7 +71,7 @@ def create_web_app(
     app.register_blueprint(web)
 
     @app.errorhandler(CSRFError)
-    def csrf_failed(error):
+    def csrf_failed(error: CSRFError) -> tuple[str, int]:
         message = (
             "This form has expired or did not come from this site, so nothing was changed. "
             "Reload the page and try again."
@@ -78,22 +79,22 @@ def create_web_app(
         return render_template("error.html", title="Form expired", message=message), 400
 
     @app.errorhandler(404)
-    def not_found(error):
+    def not_found(error: NotFound) -> tuple[str, int]:
         message = "There is no such page, or it is not yours to see."
         return render_template("error.html", title="Not found", message=message), 404
 
     @app.errorhandler(405)
-    def method_not_allowed(error):
+    def method_not_allowed(error: MethodNotAllowed) -> tuple[str, int]:
         message = "This page does not accept that kind of request."
         return render_template("error.html", title="Not allowed", message=message), 405
 
     @app.errorhandler(413)
-    def too_large(error):
+    def too_large(error: RequestEntityTooLarge) -> tuple[str, int]:
         message = "The form was too large."
         return render_template("error.html", title="Too large", message=message), 413
 
     @app.errorhandler(SQLAlchemyError)
-    def database_unavailable(error):
+    def database_unavailable(error: SQLAlchemyError) -> Response:
         app.logger.warning("database error on %s: %s", request.path, type(error).__name__)
         message = "TRaX cannot reach its database right now, so nothing was changed. Try again."
         response = app.make_response(
@@ -103,7 +104,7 @@ def create_web_app(
         return response
 
     @app.after_request
-    def security_headers(response):
+    def security_headers(response: Response) -> Response:
         response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Content-Type-Options"] = "nosniff"

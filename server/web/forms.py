@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from flask_wtf import FlaskForm
 from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
@@ -36,11 +38,13 @@ class CreateKeyForm(FlaskForm):
     expiry = SelectField("Expires", choices=EXPIRY_CHOICES, default="90")
     expiry_date = DateField("Expiry date", validators=[Optional()])
 
-    def validate_expiry_date(self, field) -> None:
+    def validate_expiry_date(self, field: DateField) -> None:
         if self.expiry.data == "date" and field.data <= datetime.now(UTC).date():
             raise ValidationError("Pick a date after today.")
 
-    def validate(self, extra_validators=None) -> bool:
+    def validate(
+        self, extra_validators: Mapping[str, Sequence[Callable[[Any, Any], object]]] | None = None
+    ) -> bool:
         valid = super().validate(extra_validators)
         # Optional() ends the date's own checks when it is empty; "On a date" needs one.
         if self.expiry.data == "date" and self.expiry_date.data is None:

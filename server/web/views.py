@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import cast
 
 from flask import (
     Blueprint,
@@ -15,17 +16,21 @@ from flask import (
     session,
     url_for,
 )
-from flask_login import login_required, login_user, logout_user
+from flask.typing import ResponseReturnValue
+from flask_login import login_user, logout_user
+from werkzeug.wrappers import Response
 
 from server.domain.clock import utcnow
 from server.domain.scopes import ALL_SCOPES
 from server.services.api_keys import ApiKeyService, ScopeNotHeld
 from server.services.sign_in_throttle import SignInThrottle
-from server.services.users import InvalidCredentials, UserService
+from server.services.users import InvalidCredentials, SignedInUser, UserService
+from server.storage.models import ApiKey
 from server.web.auth import (
     SessionUser,
     current_account_user,
     current_session_token,
+    login_required,
     signed_in_user,
 )
 from server.web.forms import ConfirmForm, CreateKeyForm, SignInForm
@@ -38,19 +43,19 @@ KEYS_PATH = "/account/api-keys"
 
 
 def _users() -> UserService:
-    return current_app.extensions["trax.users"]
+    return cast(UserService, current_app.extensions["trax.users"])
 
 
 def _keys() -> ApiKeyService:
-    return current_app.extensions["trax.api_keys"]
+    return cast(ApiKeyService, current_app.extensions["trax.api_keys"])
 
 
 def _throttle() -> SignInThrottle:
-    return current_app.extensions["trax.sign_in_throttle"]
+    return cast(SignInThrottle, current_app.extensions["trax.sign_in_throttle"])
 
 
 def _box() -> OneTimeSecretBox:
-    return current_app.extensions["trax.one_time_box"]
+    return cast(OneTimeSecretBox, current_app.extensions["trax.one_time_box"])
 
 
 def _safe_next(target: str | None) -> str:
@@ -62,12 +67,12 @@ def _safe_next(target: str | None) -> str:
 
 @web.get("/")
 @web.get("/account")
-def home():
+def home() -> Response:
     return redirect(url_for("web.api_keys"))
 
 
 @web.route("/sign-in", methods=["GET", "POST"])
-def sign_in():
+def sign_in() -> Response:
     if current_account_user() is not None:
         return redirect(url_for("web.api_keys"))
     form = SignInForm()
@@ -107,7 +112,7 @@ def sign_in():
 
 
 @web.post("/sign-out")
-def sign_out():
+def sign_out() -> Response:
     form = ConfirmForm()
     if form.validate_on_submit():
         _users().end_session(current_session_token())
@@ -117,7 +122,9 @@ def sign_out():
     return redirect(url_for("web.sign_in"), code=303)
 
 
-def _render_keys(form: CreateKeyForm, status: int = 200, error: str | None = None):
+def _render_keys(
+    form: CreateKeyForm, status: int = 200, error: str | None = None
+) -> tuple[str, int]:
     user = signed_in_user()
     now = utcnow()
     rows = [key_row(key, now) for key in _keys().list_for_user(user.account_id, user.id)]
@@ -139,13 +146,13 @@ def _render_keys(form: CreateKeyForm, status: int = 200, error: str | None = Non
 
 @web.get(KEYS_PATH)
 @login_required
-def api_keys():
+def api_keys() -> tuple[str, int]:
     return _render_keys(CreateKeyForm(formdata=None))
 
 
 @web.post(KEYS_PATH)
 @login_required
-def create_api_key():
+def create_api_key() -> ResponseReturnValue:
     form = CreateKeyForm()
     if not form.validate_on_submit():
         return _render_keys(form, 400, "The key was not created: fix the fields marked below.")
@@ -182,7 +189,7 @@ def create_api_key():
 
 @web.get(KEYS_PATH + "/new")
 @login_required
-def new_api_key():
+def new_api_key() -> ResponseReturnValue:
     opened = _box().open(session.pop(SESSION_FIELD, None))
     user = signed_in_user()
     key = _keys().get_for_user(user.account_id, user.id, opened[0]) if opened else None
@@ -195,7 +202,7 @@ def new_api_key():
     return render_template("new_key.html", row=key_row(key, utcnow()), secret=opened[1])
 
 
-def _own_key_or_404(key_id: str):
+def _own_key_or_404(key_id: str) -> tuple[SignedInUser, ApiKey]:
     user = signed_in_user()
     key = _keys().get_for_user(user.account_id, user.id, key_id)
     if key is None:
@@ -205,14 +212,14 @@ def _own_key_or_404(key_id: str):
 
 @web.get(KEYS_PATH + "/<key_id>/revoke")
 @login_required
-def confirm_revoke(key_id: str):
+def confirm_revoke(key_id: str) -> str:
     _, key = _own_key_or_404(key_id)
     return render_template("revoke.html", row=key_row(key, utcnow()), form=ConfirmForm())
 
 
 @web.post(KEYS_PATH + "/<key_id>/revoke")
 @login_required
-def revoke_api_key(key_id: str):
+def revoke_api_key(key_id: str) -> Response:
     user, key = _own_key_or_404(key_id)
     if ConfirmForm().validate_on_submit():
         _keys().revoke_for_user(user.account_id, user.id, key_id)

@@ -28,7 +28,7 @@ destinations = sa.table(
 def keyring() -> SecretKeyring:
     """The keyring of the settings that run the migration (`trax db upgrade` passes it)."""
     given = context.config.attributes.get("secret_keyring")
-    if given is not None:
+    if isinstance(given, SecretKeyring):
         return given
     from server.config import Settings
 
