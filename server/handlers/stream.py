@@ -3,16 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from server.domain.principal import Principal
-from server.domain.states import OutputState, StreamState
+from server.domain.states import OutputState
 from server.handlers.shaping import Response, timestamp
 from server.services.rows import Destination, Studio
-from server.services.stream import (
-    StreamService,
-    StreamStatusView,
-    destination_status,
-)
+from server.services.stream import StreamService, StreamStatusView
 
-RELAY_UNAVAILABLE = "relay_unavailable"
 # What nothing measures is null, never invented (the bookkeeping engine measures nothing).
 UNMEASURED_HEALTH = {"bitrateKbps": None, "framesPerSecond": None, "droppedFrames": None}
 
@@ -52,37 +47,22 @@ def present_program(studio: Studio) -> dict[str, Any] | None:
 
 def present_stream_status(view: StreamStatusView) -> dict[str, Any]:
     studio = view.studio
-    destinations = []
-    for destination in view.destinations:
-        status = destination_status(studio, destination)
-        reason = destination.output_reason
-        retry_at = destination.output_retry_at
-        if view.unowned and status != OutputState.DISABLED:  # nothing runs its output
-            status, reason, retry_at = OutputState.ERRORED, RELAY_UNAVAILABLE, None
-        errored = status == OutputState.ERRORED
-        destinations.append(
-            {
-                "destinationId": destination.id,
-                "platform": destination.platform,
-                "name": destination.name,
-                "status": status,
-                "health": destination_health(status, destination),
-                "reason": reason if errored else None,
-                "retryAt": timestamp(retry_at) if errored and retry_at else None,
-            }
-        )
-    state = StreamState.ERRORED if view.unowned else studio.stream_state
-    stream_reason: str | None
-    if view.unowned:
-        stream_reason = RELAY_UNAVAILABLE
-    else:
-        stream_reason = (
-            (studio.stream_error or "stream_failed") if state == StreamState.ERRORED else None
-        )
+    destinations = [
+        {
+            "destinationId": output.destination.id,
+            "platform": output.destination.platform,
+            "name": output.destination.name,
+            "status": output.status,
+            "health": destination_health(output.status, output.destination),
+            "reason": output.reason,
+            "retryAt": timestamp(output.retry_at) if output.retry_at else None,
+        }
+        for output in view.outputs()
+    ]
     return {
         "studioId": studio.id,
-        "state": state,
-        "reason": stream_reason,
+        "state": view.state,
+        "reason": view.reason,
         "startedAt": timestamp(studio.stream_started_at) if studio.stream_started_at else None,
         "health": studio_health(destinations),
         "program": None if view.unowned else present_program(studio),

@@ -36,7 +36,7 @@ def _fresh(session: Session, model: type[M], key: str) -> M | None:
 def _stream(session: Session, studio_id: str) -> Rendered:
     from server.domain.clock import utcnow
     from server.handlers.stream import present_stream_status
-    from server.services.stream import INGEST_KINDS, StreamStatusView
+    from server.services.stream import StreamStatusView, ingest_availability
     from server.storage.repositories import IngestNodeRepository
 
     studio = _fresh(session, Studio, studio_id)
@@ -50,8 +50,7 @@ def _stream(session: Session, studio_id: str) -> Rendered:
             .execution_options(populate_existing=True)
         )
     )
-    nodes, now = IngestNodeRepository(session), utcnow()
-    ingest = {kind: nodes.available(kind, now) for kind in INGEST_KINDS}
+    ingest = ingest_availability(IngestNodeRepository(session), utcnow())
     return studio.account_id, present_stream_status(StreamStatusView(studio, destinations, ingest))
 
 

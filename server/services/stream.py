@@ -23,6 +23,7 @@ from server.services.stream_keys import StreamKeyVault
 from server.services.studios import require_studio
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.models import Destination, Studio
+from server.storage.repositories import IngestNodeRepository
 from server.streaming.engine import ERRORED, LIVE, STARTING, OutputTarget, StreamEngine
 
 logger = logging.getLogger("trax.stream")
@@ -40,6 +41,22 @@ LIVE_REPORT_STALE_AFTER = timedelta(seconds=10)
 INGEST_KINDS = ("rtmp", "srt", "whip")
 
 
+# Why a studio (and its outputs) read `errored` when no relay worker runs it.
+RELAY_UNAVAILABLE = "relay_unavailable"
+# The reason of an errored studio that stored none.
+STREAM_FAILED = "stream_failed"
+
+
+@dataclass(frozen=True)
+class OutputStatusView:
+    """One destination's status as stream-status reports it."""
+
+    destination: Destination
+    status: str
+    reason: str | None
+    retry_at: datetime | None
+
+
 @dataclass(frozen=True)
 class StreamStatusView:
     studio: Studio
@@ -49,6 +66,37 @@ class StreamStatusView:
     # True when the studio should be streaming but no relay worker has run it for longer than
     # the bound: it is reported `errored` (`relay_unavailable`), not as it is stored.
     unowned: bool = False
+
+    @property
+    def state(self) -> str:
+        return StreamState.ERRORED if self.unowned else self.studio.stream_state
+
+    @property
+    def reason(self) -> str | None:
+        if self.unowned:
+            return RELAY_UNAVAILABLE
+        if self.studio.stream_state == StreamState.ERRORED:
+            return self.studio.stream_error or STREAM_FAILED
+        return None
+
+    def outputs(self) -> list[OutputStatusView]:
+        """Each destination's status; an unowned studio's enabled outputs are errored (nothing
+        runs them). A reason and a retry time only go with `errored`."""
+        views = []
+        for destination in self.destinations:
+            status = destination_status(self.studio, destination)
+            reason, retry_at = destination.output_reason, destination.output_retry_at
+            if self.unowned and status != DISABLED:
+                status, reason, retry_at = OutputState.ERRORED, RELAY_UNAVAILABLE, None
+            if status != OutputState.ERRORED:
+                reason = retry_at = None
+            views.append(OutputStatusView(destination, status, reason, retry_at))
+        return views
+
+
+def ingest_availability(nodes: IngestNodeRepository, now: datetime) -> dict[str, bool]:
+    accepting = nodes.available_protocols(now)
+    return {kind: kind in accepting for kind in INGEST_KINDS}
 
 
 def destination_status(studio: Studio, destination: Destination) -> str:
@@ -321,11 +369,10 @@ class StreamService:
     def _view(self, uow: UnitOfWork, studio: Studio) -> StreamStatusView:
         destinations = uow.destinations.all_for_studio(studio.account_id, studio.id)
         now = utcnow()
-        ingest = {kind: uow.ingest_nodes.available(kind, now) for kind in INGEST_KINDS}
         return StreamStatusView(
             studio=studio,
             destinations=destinations,
-            ingest=ingest,
+            ingest=ingest_availability(uow.ingest_nodes, now),
             unowned=self._unowned(uow, studio, now),
         )
 

@@ -36,12 +36,9 @@ class StreamKeyVault:
         total = 0
         while True:
             with unit_of_work() as uow:
-                stale = [
-                    destination
-                    for destination in uow.destinations.with_sealed_stream_keys_not_by(
-                        self._keyring.primary_id, RESEAL_BATCH
-                    )
-                ]
+                stale = uow.destinations.with_sealed_stream_keys_not_by(
+                    self._keyring.primary_id, RESEAL_BATCH
+                )
                 for destination in stale:
                     self.set(destination, self.open(destination))
                 uow.commit()

@@ -42,11 +42,6 @@ def read_operational_stats(engine: Engine) -> OperationalStats:
     return OperationalStats(depth, oldest, {state: int(n) for state, n in by_state.items()})
 
 
-def _age_seconds(now: datetime, first: datetime | str | None) -> float:
-    if first is None:
-        return 0.0
-    if isinstance(first, str):  # SQLite aggregates may lose the column type
-        first = datetime.fromisoformat(first)
-    if first.tzinfo is None:
-        first = first.replace(tzinfo=now.tzinfo)
-    return max(0.0, (now - first).total_seconds())
+def _age_seconds(now: datetime, first: datetime | None) -> float:
+    # min() keeps the column's type, so SQLite's value arrives as an aware datetime too.
+    return 0.0 if first is None else max(0.0, (now - first).total_seconds())

@@ -483,14 +483,12 @@ class IngestNodeRepository:
     def remove(self, node_id: str) -> None:
         self.session.execute(delete(IngestNode).where(IngestNode.node_id == node_id))
 
-    def available(self, protocol: str, now: datetime) -> bool:
-        live = select(func.count()).select_from(IngestNode)
-        return (
-            _count(
-                self.session,
-                live.where(IngestNode.protocol == protocol, IngestNode.expires_at >= now),
+    def available_protocols(self, now: datetime) -> frozenset[str]:
+        """The protocols some running ingest accepts publishers for (one query)."""
+        return frozenset(
+            self.session.scalars(
+                select(IngestNode.protocol).where(IngestNode.expires_at >= now).distinct()
             )
-            > 0
         )
 
 

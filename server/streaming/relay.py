@@ -380,7 +380,7 @@ class RelayWorker:
             destinations = uow.destinations.for_studio_any_account(studio.id)
             sources = uow.sources.enabled_for_studio_any_account(studio.id)
             # A source left `live` by an ingest that died without saying so has no signal.
-            rtmp_ingest = uow.ingest_nodes.available("rtmp", utcnow())
+            rtmp_ingest = "rtmp" in uow.ingest_nodes.available_protocols(utcnow())
             studio_name = studio.name
             account_id = studio.account_id
             stream_state = studio.stream_state

@@ -160,8 +160,8 @@ class _Leases:
 
 
 class _IngestNodes:
-    def available(self, protocol: str, now: datetime) -> bool:
-        return False  # no ingest node runs at the unit level
+    def available_protocols(self, now: datetime) -> frozenset[str]:
+        return frozenset()  # no ingest node runs at the unit level
 
 
 class FakeUnitOfWork:
