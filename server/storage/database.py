@@ -9,6 +9,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.exc import (
     DBAPIError,
     InterfaceError,
+    InvalidRequestError,
     OperationalError,
     SQLAlchemyError,
 )
@@ -75,9 +76,16 @@ def make_engine(
     return engine
 
 
+# What the pool raises, as a plain InvalidRequestError, when every checkout attempt found a
+# dead connection (SQLAlchemy's _ConnectionFairy._checkout): connections cut during a failover.
+POOL_GAVE_UP = "This connection is closed"
+
+
 def database_unavailable(exc: SQLAlchemyError) -> bool:
     """The database cannot be reached or the connection broke (not a bug in a query)."""
     if isinstance(exc, OperationalError | InterfaceError | PoolTimeout):
+        return True
+    if isinstance(exc, InvalidRequestError) and str(exc).startswith(POOL_GAVE_UP):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
