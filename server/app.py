@@ -5,12 +5,11 @@ place, `Services.build` (server/services/container.py)."""
 
 from __future__ import annotations
 
-import json
 import logging
 from functools import partial
 from typing import Any
 
-from connexion import AsyncApp, FlaskApp
+from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.jsonifier import Jsonifier
 from connexion.middleware.context import ContextMiddleware
@@ -43,6 +42,8 @@ from server.http import connexion_compat
 from server.http.access import AccessMiddleware
 from server.http.body_guard import BodyGuardMiddleware
 from server.http.errors import ErrorHandlers
+from server.http.execution import WorkerThread, adapter_for
+from server.http.json_output import compact_jsonifier
 from server.http.overload import ConcurrencyLimitMiddleware
 from server.http.paths import ExactPathMiddleware
 from server.http.rate_limit import RateLimitHeadersMiddleware
@@ -61,16 +62,32 @@ from server.web.mount import WebPagesMiddleware
 
 
 class HandlerResolver(Resolver):
-    """Maps each operationId to the method of the same name on one of the handler objects."""
+    """Maps each operationId to the method of the same name on one of the handler objects,
+    wrapped in the async adapter its HTTP method calls for (server/http/execution.py): reads
+    inline (or one hop on PostgreSQL), writes on the one worker thread."""
 
-    def __init__(self, handler_objects: list[Any]) -> None:
+    def __init__(
+        self,
+        handler_objects: list[Any],
+        operations: OperationIndex,
+        *,
+        inline_reads: bool,
+        worker: WorkerThread,
+    ) -> None:
         self._handlers: dict[str, Any] = {}
         for handler_object in handler_objects:
             for name in dir(handler_object):
                 if not name.startswith("_") and callable(getattr(handler_object, name)):
                     if name in self._handlers:
                         raise ValueError(f"two handlers for operation {name}")
-                    self._handlers[name] = getattr(handler_object, name)
+                    policy = operations.by_id.get(name)
+                    method = policy.method if policy is not None else "post"
+                    self._handlers[name] = adapter_for(
+                        method,
+                        getattr(handler_object, name),
+                        inline_reads=inline_reads,
+                        worker=worker,
+                    )
         super().__init__(function_resolver=self._handlers.__getitem__)
 
 
@@ -85,9 +102,8 @@ def sample_process_gauges(services: Services, rate_limiter: RateLimiter) -> None
     metrics.redis_fallback_active.set(1 if getattr(rate_limiter, "degraded", False) else 0)
 
 
-APP_FLAVOURS: dict[str, type[FlaskApp] | type[AsyncApp]] = {"flask": FlaskApp, "async": AsyncApp}
-# The response encoding: compact JSON (connexion's FlaskApp default indents by 2).
-COMPACT_JSON = Jsonifier(json, separators=(",", ":"))
+# The response encoding: compact JSON (server/http/json_output.py: orjson, else the stdlib).
+COMPACT_JSON = compact_jsonifier()
 
 
 def create_app(
@@ -98,18 +114,18 @@ def create_app(
     connexion_caches: frozenset[str] = connexion_compat.CACHES,
     jsonifier: Jsonifier = COMPACT_JSON,
     telemetry: bool = True,
-) -> FlaskApp | AsyncApp:
+) -> AsyncApp:
     """`connexion_caches`, `jsonifier` and `telemetry` (the metrics and the request log line)
     are levers the benchmark moves (bench/variant_app.py); production runs with the defaults."""
     settings = settings or Settings.from_env()
     connexion_compat.install_caches(connexion_caches)
     instruments()  # before the first request: the metrics register once per process
-    app_class = _app_class(settings.app_flavour)
     services = services or Services.build(settings)
     spec = load_spec()
     operations = OperationIndex(spec)
     errors = ErrorHandlers(operations)
-    app = app_class(
+    worker = WorkerThread()
+    app = AsyncApp(
         __name__,
         jsonifier=jsonifier,
         middlewares=middleware_stack(
@@ -118,12 +134,18 @@ def create_app(
             operations,
             errors,
             rate_limiter or services.rate_limiter,
+            worker,
             telemetry=telemetry,
         ),
     )
     app.add_api(
         spec,
-        resolver=HandlerResolver(_handlers(settings, services, spec)),
+        resolver=HandlerResolver(
+            _handlers(settings, services, spec),
+            operations,
+            inline_reads=services.engine.dialect.name == "sqlite",
+            worker=worker,
+        ),
         pythonic_params=True,
         strict_validation=True,
         validate_responses=settings.validate_responses,
@@ -135,19 +157,13 @@ def create_app(
     return app
 
 
-def _app_class(flavour: str) -> type[FlaskApp] | type[AsyncApp]:
-    """The one place that picks the framework under the handlers (TRAX_APP_FLAVOUR)."""
-    if flavour not in APP_FLAVOURS:
-        raise ValueError(f"unknown app flavour {flavour!r}; use one of {sorted(APP_FLAVOURS)}")
-    return APP_FLAVOURS[flavour]
-
-
 def middleware_stack(
     settings: Settings,
     services: Services,
     operations: OperationIndex,
     errors: ErrorHandlers,
     rate_limiter: RateLimiter,
+    worker: WorkerThread | None = None,
     *,
     telemetry: bool = True,
 ) -> list[Any]:
@@ -189,6 +205,7 @@ def middleware_stack(
             api_keys=services.api_keys,
             rate_limiter=rate_limiter,
             write_enabled=settings.write_enabled,
+            worker=worker or WorkerThread(),
         ),
         # 400/413/408/415 for what schema validation does not check safely.
         partial(
@@ -254,7 +271,7 @@ def _handlers(settings: Settings, services: Services, spec: dict[str, Any]) -> l
     ]
 
 
-def _add_error_handlers(app: FlaskApp | AsyncApp, errors: ErrorHandlers) -> None:
+def _add_error_handlers(app: AsyncApp, errors: ErrorHandlers) -> None:
     """Every error leaves in the one envelope (server/http/errors.py), most specific first."""
     app.add_error_handler(ApiError, errors.api_error)
     app.add_error_handler(ProblemException, errors.problem)

@@ -127,9 +127,6 @@ class Settings:
     log_format: str = "json"
     # TRAX_READY_TIMEOUT: how long GET /readyz waits for the database before answering 503.
     ready_timeout_seconds: float = 2.0
-    # Which connexion app wraps the handlers: "flask" (FlaskApp, the default) or "async"
-    # (AsyncApp). Handlers import no framework, so this is the only place that differs.
-    app_flavour: str = "flask"
     # Networks the outbound guard lets through besides public addresses (destination RTMP URLs,
     # webhook URLs): empty by default; local development and tests use 127.0.0.0/8.
     outbound_allowed_networks: tuple[IPNetwork, ...] = ()
@@ -232,7 +229,6 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "s3_secret_access_key": ("TRAX_S3_SECRET_ACCESS_KEY", _str),
     "s3_key_prefix": ("TRAX_S3_KEY_PREFIX", _str),
     "auth_cache_seconds": ("TRAX_AUTH_CACHE_SECONDS", float),
-    "app_flavour": ("TRAX_APP_FLAVOUR", _word),
     "dns_timeout_seconds": ("TRAX_DNS_TIMEOUT", float),
     "outbound_allowed_networks": ("TRAX_OUTBOUND_ALLOWED_NETWORKS", parse_networks),
     "session_lifetime_seconds": ("TRAX_SESSION_LIFETIME", int),

@@ -68,8 +68,6 @@ def settings(database_url, redis_prefix, media_dir) -> Settings:
         redis_url=os.environ.get("TRAX_REDIS_URL") or None,
         redis_prefix=redis_prefix,
         media_dir=media_dir,
-        # TRAX_APP_FLAVOUR=async runs the whole suite on connexion's AsyncApp.
-        app_flavour=os.environ.get("TRAX_APP_FLAVOUR", "flask"),
         # The suite checks keys against the database on every request (revocation at once);
         # tests/integration/test_auth_cache.py covers the cached mode production runs with.
         auth_cache_seconds=float(os.environ.get("TRAX_AUTH_CACHE_SECONDS", 0)),

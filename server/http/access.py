@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 
-import anyio.to_thread
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -25,9 +24,12 @@ from server.adapters.rate_limiter import RateLimiter
 from server.domain.errors import InsufficientScope, NotFound, RateLimited, WriteDisabled
 from server.domain.principal import Principal
 from server.domain.token_bucket import Decision
+from server.adapters.rate_limiter import LocalRateLimiter
 from server.http.connexion_compat import handler_context, routed_operation_id
+from server.http.execution import WorkerThread
 from server.http.origin import ORIGIN_ARGUMENT, request_origin
 from server.http.rate_limit import rate_limit_state
+from server.http.single_flight import SingleFlight
 from server.http.spec import OperationIndex, OperationPolicy, has_control_character
 from server.observability.telemetry import note_caller
 from server.services.api_keys import ApiKeyService
@@ -69,24 +71,44 @@ class AccessMiddleware:
         api_keys: ApiKeyService,
         rate_limiter: RateLimiter,
         write_enabled: bool,
+        worker: WorkerThread | None = None,
     ) -> None:
         self.app = app
         self.operations = operations
         self.api_keys = api_keys
         self.rate_limiter = rate_limiter
         self.write_enabled = write_enabled
+        self.worker = worker or WorkerThread()
+        self._lookups: SingleFlight[Principal] = SingleFlight()
+        # The in-process bucket is a dict and a lock: taken inline. Redis answers over the
+        # network: taken on the worker thread.
+        self._inline_limiter = isinstance(rate_limiter, LocalRateLimiter)
 
-    def _admit(self, secret: str | None) -> tuple[Principal, Decision]:
-        """The key (401), then one token from its bucket. Runs in a worker thread: both may
-        wait on the network (database, Redis)."""
+    def _authenticate(self, secret: str | None) -> Principal:
+        """The one entry point for every kind of credential (ApiKeyService.authenticate).
+        Runs on the worker thread: it may wait on the database."""
         try:
-            principal = self.api_keys.authenticate(secret)
+            return self.api_keys.authenticate(secret)
         except DBAPIError as exc:
             if not exc.connection_invalidated:
                 raise
             logger.warning("database connection lost while authenticating; retrying once")
-            principal = self.api_keys.authenticate(secret)
-        return principal, self.rate_limiter.take(principal.key_id)
+            return self.api_keys.authenticate(secret)
+
+    async def _principal(self, secret: str | None) -> Principal:
+        """The key (401): from the auth cache inline, else one lookup per secret hash on the
+        worker thread, shared by every request of that secret that arrives meanwhile."""
+        secret_hash, cached = self.api_keys.cached(secret)
+        if cached is not None:
+            return cached
+        return await self._lookups.run(
+            secret_hash, lambda: self.worker.run(self._authenticate, secret)
+        )
+
+    async def _take(self, principal: Principal) -> Decision:
+        if self._inline_limiter:
+            return self.rate_limiter.take(principal.key_id)
+        return await self.worker.run(self.rate_limiter.take, principal.key_id)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -100,9 +122,8 @@ class AccessMiddleware:
         await self.app(scope, receive, send)
 
     async def _authorize(self, scope: Scope, policy: OperationPolicy) -> None:
-        principal, decision = await anyio.to_thread.run_sync(
-            self._admit, presented_secret(dict(scope["headers"]))
-        )
+        principal = await self._principal(presented_secret(dict(scope["headers"])))
+        decision = await self._take(principal)
         note_caller(principal)
         state = rate_limit_state(scope)
         if state is not None:

@@ -21,7 +21,22 @@ def _too_large(max_bytes: int) -> PayloadTooLarge:
 BODY_EXTENSION = "trax.body"
 
 
+def declares_no_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    """HTTP/1.1 (RFC 9112 6.3): a request has a body only with Content-Length or
+    Transfer-Encoding. Without either (every GET a client sends), or with Content-Length: 0,
+    there is nothing to read, and no receive (nor its deadline) is started."""
+    length = None
+    for name, value in headers:
+        if name == b"transfer-encoding":
+            return False
+        if name == b"content-length":
+            length = value
+    return length is None or length == b"0"
+
+
 async def read_body(scope: Scope, receive: Receive, *, max_bytes: int, timeout: float) -> bytes:
+    if declares_no_body(scope["headers"]):
+        return b""
     declared = next((v for k, v in scope["headers"] if k == b"content-length"), None)
     if declared is not None:
         if not declared.isdigit():

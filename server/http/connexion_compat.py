@@ -13,16 +13,16 @@ fails on each one that moved). The couplings:
    (imported from connexion), and the principal is handed to handlers through
    `scope["extensions"][HANDLER_CONTEXT]`, the dict connexion's request and ContextMiddleware
    read the handler's `context` from (connexion spells that key as a literal, not a constant).
-3. **The operation cache.** In connexion 3.3, `FlaskOperation.fn` and `AsyncOperation.fn` are
-   properties: every request makes a new FlaskDecorator / StarletteDecorator, and its wrapper
+3. **The operation cache.** In connexion 3.3, `AsyncOperation.fn` is a property: every
+   request makes a new StarletteDecorator, and its wrapper
    then calls `decorate()`, which builds the parameter decorator (inspecting the handler's
    signature) and the response decorator, and builds a new URI parser from the operation. None
    of that depends on the request: the chain depends only on the handler, `pythonic_params` and
    the jsonifier, and the URI parser only on the operation (both fixed for one operation
    object). The request itself, and the body, are still read on every call inside the
-   wrappers, exactly as before. `install_caches()` swaps the two properties for ones that build
+   wrappers, exactly as before. `install_caches()` swaps the property for one that build
    the chain on first use and keep it on the operation object (see spec-first/connexion#2045 on
-   3.x performance).
+   3.x performance). (The server runs on AsyncApp only; FlaskApp's flavour is retired.)
 4. **The parameter-validator cache.** `ParameterValidator.validate_parameter` deep-copies the
    parameter's spec and builds a new jsonschema `Draft4Validator` (with its reference
    registry) for every parameter of every request. The validator is a pure function of the
@@ -42,11 +42,10 @@ from importlib.metadata import version
 from typing import Any
 
 from connexion.apps.asynchronous import AsyncOperation
-from connexion.apps.flask import FlaskOperation
 from connexion.context import operation as current_operation
 from connexion.context import receive as current_receive
 from connexion.context import scope as current_scope
-from connexion.decorators import FlaskDecorator, StarletteDecorator
+from connexion.decorators import StarletteDecorator
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.middleware.main import ConnexionMiddleware
 from connexion.middleware.security import SecurityMiddleware
@@ -78,17 +77,6 @@ def _parser_for(decorator: Any) -> Any:
         parser = uri_parser_class(current_operation.parameters, current_operation.body_definition())
         decorator.__dict__["_trax_uri_parser"] = parser
     return parser
-
-
-class _OnceFlaskDecorator(FlaskDecorator):  # type: ignore[misc]
-    def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
-        decorated = self.decorate(function)
-
-        @functools.wraps(function)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            return decorated(self.framework.get_request(uri_parser=_parser_for(self)))
-
-        return wrapper
 
 
 class _OnceStarletteDecorator(StarletteDecorator):  # type: ignore[misc]
@@ -199,7 +187,6 @@ def install_caches(caches: frozenset[str] | set[str] = CACHES) -> set[str]:
         raise ValueError(f"unknown connexion caches {sorted(unknown)}; known: {sorted(CACHES)}")
     operations, validators = "operations" in caches, "validators" in caches
     if operations and "operations" not in _installed:
-        FlaskOperation.fn = _cached_fn(_OnceFlaskDecorator)
         AsyncOperation.fn = _cached_fn(_OnceStarletteDecorator)
         _installed.add("operations")
     if validators and "validators" not in _installed:

@@ -70,7 +70,8 @@ class AuthCache:
         self._entries: OrderedDict[str, _CachedKey] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, secret_hash: str, now: datetime) -> Principal | None:
+    def get(self, secret_hash: str, now: datetime, *, count_miss: bool = True) -> Principal | None:
+        """`count_miss=False`: a peek whose miss the lookup that follows counts."""
         if self.seconds <= 0:
             return None
         entry = self._entries.get(secret_hash)
@@ -81,7 +82,10 @@ class AuthCache:
             self.forget(secret_hash)
             entry = None
         metrics = instruments()
-        (metrics.auth_cache_misses if entry is None else metrics.auth_cache_hits).inc()
+        if entry is not None:
+            metrics.auth_cache_hits.inc()
+        elif count_miss:
+            metrics.auth_cache_misses.inc()
         return None if entry is None else entry.principal
 
     def put(self, secret_hash: str, principal: Principal, expires_at: datetime | None) -> None:
@@ -230,6 +234,16 @@ class ApiKeyService:
             and len(secret) == _SECRET_LENGTH
             and secret.startswith(SECRET_PREFIX)
         )
+
+    def cached(self, secret: str | None) -> tuple[str, Principal | None]:
+        """The secret's hash (the key single-flight lookups share) and the principal the auth
+        cache holds for it, or None (then call `authenticate`). No I/O: callers run it inline.
+        InvalidKey for a secret that cannot be a credential at all (a kind of credential that
+        `authenticate` accepts must pass here too)."""
+        if not self._well_formed(secret):
+            raise InvalidKey()
+        secret_hash = self._hash(secret)
+        return secret_hash, self._cache.get(secret_hash, utcnow(), count_miss=False)
 
     def authenticate(self, secret: str | None) -> Principal:
         """The principal a secret acts as; InvalidKey for anything else."""

@@ -27,6 +27,7 @@ from server.services.sources import SourceService
 from server.services.stream import StreamService
 from server.services.stream_keys import StreamKeyVault
 from server.services.studios import StudioService
+from server.storage.reads import StudioReads
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.services.users import UserService
 from server.services.webhooks import WebhookService
@@ -172,7 +173,7 @@ class Services:
             stream_engine=stream_engine,
             accounts=AccountService(unit_of_work),
             api_keys=api_keys,
-            studios=StudioService(unit_of_work),
+            studios=StudioService(unit_of_work, StudioReads(engine)),
             sources=SourceService(unit_of_work, settings.ingest_host, settings.ingest_rtmp_port),
             destinations=DestinationService(
                 unit_of_work, IngestUrlPolicy(outbound), stream, stream_keys

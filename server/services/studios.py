@@ -8,17 +8,24 @@ from server.domain.states import StreamState
 from server.services.changes import apply_changes, given
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.models import Studio
+from server.storage.reads import StudioReads
 
 STUDIO_ID_PREFIX = "studio"
 
 
 class StudioService:
-    def __init__(self, unit_of_work: UnitOfWorkFactory) -> None:
+    def __init__(self, unit_of_work: UnitOfWorkFactory, reads: StudioReads | None = None) -> None:
+        """`reads`: the Core read path (server/storage/reads.py) for `list` and `get`; without
+        it they read through a unit of work, as writes do."""
         self._uow = unit_of_work
+        self._reads = reads
 
     def list(self, account_id: str, request: PageRequest) -> Page[Studio]:
-        with self._uow() as uow:
-            rows = uow.studios.page(account_id, request)
+        if self._reads is not None:
+            rows = self._reads.page(account_id, request)
+        else:
+            with self._uow() as uow:
+                rows = uow.studios.page(account_id, request)
         return page_from_rows(rows, request, lambda studio: studio.id)
 
     def create(self, account_id: str, name: str, auto_go_live: bool) -> Studio:
@@ -38,8 +45,13 @@ class StudioService:
         return studio
 
     def get(self, account_id: str, studio_id: str) -> Studio:
-        with self._uow() as uow:
-            return require_studio(uow, account_id, studio_id)
+        if self._reads is None:
+            with self._uow() as uow:
+                return require_studio(uow, account_id, studio_id)
+        studio = self._reads.get(account_id, studio_id)
+        if studio is None:
+            raise NotFound("No such studio.")
+        return studio
 
     def update(
         self,

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 from connexion.apps.asynchronous import AsyncOperation
-from connexion.apps.flask import FlaskOperation
 from connexion.lifecycle import ConnexionRequest
 from connexion.middleware.abstract import ROUTING_CONTEXT
 
@@ -79,8 +78,7 @@ def test_validation_messages_are_read_as_connexion_writes_them(api):
 
 def test_both_caches_are_in_place(app):
     assert connexion_compat.install_caches() == {"operations", "validators"}
-    # Our properties, not connexion's own (which build the chain per request).
-    assert FlaskOperation.__dict__["fn"].fget.__qualname__.startswith("_cached_fn")
+    # Our property, not connexion's own (which builds the chain per request).
     assert AsyncOperation.__dict__["fn"].fget.__qualname__.startswith("_cached_fn")
 
 
@@ -102,16 +100,13 @@ def test_the_decorator_chain_is_built_once_per_operation(app, api):
 
 def _operations(app) -> list:
     """The connexion operation objects the framework under the app dispatches to."""
-    if hasattr(app, "app"):  # FlaskApp: Flask view functions
-        views = app.app.view_functions.values()
-    else:  # AsyncApp: the operations of its APIs, by operationId
-        views = [
-            operation
-            for apis in app._middleware_app.apis.values()
-            for api in apis
-            for operation in api.operations.values()
-        ]
-    return [view for view in views if isinstance(view, FlaskOperation | AsyncOperation)]
+    views = [
+        operation
+        for apis in app._middleware_app.apis.values()
+        for api in apis
+        for operation in api.operations.values()
+    ]
+    return [view for view in views if isinstance(view, AsyncOperation)]
 
 
 def test_a_parameter_validator_is_reused_and_still_validates():

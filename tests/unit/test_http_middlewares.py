@@ -67,6 +67,10 @@ class Keys:
         self.scopes = frozenset(scopes)
         self.failures = list(failures)
 
+    def cached(self, secret):
+        """Nothing cached: every request goes to authenticate (on the worker thread)."""
+        return secret, None
+
     def authenticate(self, secret):
         if self.failures:
             raise self.failures.pop(0)
@@ -162,7 +166,10 @@ def guard(downstream, max_body_bytes=16, body_timeout=0.2) -> BodyGuardMiddlewar
     )
 
 
-JSON = [(b"content-type", b"application/json")]
+# A body a client streams says so (Transfer-Encoding or Content-Length); without either, a
+# request has none (RFC 9112 6.3).
+CHUNKED = [(b"transfer-encoding", b"chunked")]
+JSON = [*CHUNKED, (b"content-type", b"application/json")]
 
 
 def test_the_body_guard_keeps_and_replays_the_body():
@@ -174,13 +181,26 @@ def test_the_body_guard_keeps_and_replays_the_body():
 
 
 @pytest.mark.parametrize(
+    "headers", [[], [(b"content-length", b"0")], [(b"content-type", b"application/json")]]
+)
+def test_the_body_guard_reads_nothing_when_the_headers_declare_no_body(headers):
+    """No receive at all (it would open a deadline's cancel scope): the chunk offered here
+    is never taken, and what follows sees an empty body."""
+    downstream = Downstream()
+    scope = routed("list_studios", body_headers=headers)
+    call(guard(downstream), scope, chunks=(b"never read",))
+    ((seen, body),) = downstream.calls
+    assert body == b"" == seen["extensions"][BODY_EXTENSION]
+
+
+@pytest.mark.parametrize(
     ("headers", "query", "chunks", "error"),
     [
         (JSON, b"name=%00", (b"{}",), InvalidRequest),
         (JSON, b"", (b"x" * 17,), PayloadTooLarge),
         (JSON + [(b"content-length", b"99")], b"", (b"{}",), PayloadTooLarge),
         ([(b"content-length", b"1e3")], b"", (b"{}",), InvalidRequest),
-        ([], b"", (b"{}",), UnsupportedMediaType),
+        (CHUNKED, b"", (b"{}",), UnsupportedMediaType),
         (JSON, b"", (b"{nope",), InvalidRequest),
         (JSON, b"", (b'{"a":', b"\xff}"), InvalidRequest),
     ],

@@ -30,11 +30,11 @@ def test_unset_variables_take_the_declared_defaults(environment):
 
 def test_variables_are_parsed(environment):
     environment.setenv("TRAX_MAX_BODY_BYTES", "1024")
-    environment.setenv("TRAX_APP_FLAVOUR", " Async ")
+    environment.setenv("TRAX_LOG_FORMAT", " Text ")
     environment.setenv("TRAX_RELAY_IN_SERVE", "off")
     environment.setenv("TRAX_S3_KEY_PREFIX", "")
     settings = Settings.from_env()
-    assert (settings.max_body_bytes, settings.app_flavour) == (1024, "async")
+    assert (settings.max_body_bytes, settings.log_format) == (1024, "text")
     assert settings.relay_in_serve is False and settings.s3_key_prefix == ""
 
 

@@ -1,0 +1,58 @@
+"""The read path on prebuilt SQLAlchemy Core statements over a plain connection: no session, no
+unit of work, no ORM identity map. Each statement is built once (at import) and selects the whole
+table (`Model.__table__`), so every column, one added later included, comes back as an attribute
+of the row under the same name the ORM object has: presenters read `row.attr` either way.
+
+Rows are SQLAlchemy `Row`s: read-only, typed here as the model they mirror (the services hand
+them to presenters, which only read). Writes keep the ORM and the unit of work
+(server/services/unit_of_work.py)."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from sqlalchemy import Engine, bindparam, select
+
+from server.domain.pagination import PageRequest
+from server.storage.models import Studio
+
+_studios = Studio.__table__
+_STUDIO_BY_ID = select(_studios).where(
+    _studios.c.account_id == bindparam("account_id"), _studios.c.id == bindparam("id")
+)
+_STUDIO_FIRST_PAGE = (
+    select(_studios)
+    .where(_studios.c.account_id == bindparam("account_id"))
+    .order_by(_studios.c.id)
+    .limit(bindparam("limit"))
+)
+_STUDIO_PAGE_AFTER = (
+    select(_studios)
+    .where(_studios.c.account_id == bindparam("account_id"), _studios.c.id > bindparam("after"))
+    .order_by(_studios.c.id)
+    .limit(bindparam("limit"))
+)
+
+
+def keyset_params(account_id: str, request: PageRequest) -> dict[str, Any]:
+    """At most limit + 1 rows after `after_id` (the extra row only tells that another page
+    exists), as the ORM's keyset_page reads them."""
+    return {"account_id": account_id, "after": request.after_id, "limit": request.limit + 1}
+
+
+class StudioReads:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def get(self, account_id: str, studio_id: str) -> Studio | None:
+        with self._engine.connect() as connection:
+            row = connection.execute(
+                _STUDIO_BY_ID, {"account_id": account_id, "id": studio_id}
+            ).first()
+        return cast(Studio | None, row)
+
+    def page(self, account_id: str, request: PageRequest) -> list[Studio]:
+        statement = _STUDIO_FIRST_PAGE if request.after_id is None else _STUDIO_PAGE_AFTER
+        with self._engine.connect() as connection:
+            rows = connection.execute(statement, keyset_params(account_id, request)).all()
+        return cast(list[Studio], rows)
