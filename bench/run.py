@@ -1,11 +1,14 @@
-"""`make bench`: the real server (each connexion app flavour) against the ceiling, side by side
-in one run on one machine, on a fresh seeded database. Ratios, never absolute times, are the
-result: the machines are shared and noisy.
+"""`make bench`: the real server (under each event loop: uvloop and the standard asyncio loop)
+against the ceiling, side by side in one run on one machine, on a fresh seeded database. Ratios,
+never absolute times, are the result: the machines are shared and noisy.
 
-    python -m bench                 # the full run (a few minutes on 2 cores)
+    python -m bench                 # the full run on SQLite (a few minutes on 2 cores)
+    python -m bench --postgres      # the same on PostgreSQL, in a database of its own
     python -m bench --smoke         # tiny numbers, seconds: proves the harness still works
     python -m bench --help          # every knob
-"""
+
+Before anything is measured, every server answers the probes of bench/probes.py exactly as
+recorded (bench/probes.expected.json): speed never silently changes behaviour."""
 
 from __future__ import annotations
 
@@ -39,6 +42,10 @@ from server.storage.database import make_engine, make_session_factory
 from server.storage.repositories import StudioRepository
 
 CEILING = "ceiling"
+BENCH_DATABASE = "trax_bench"
+DEFAULT_POSTGRES = os.environ.get(
+    "BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 NOT_IN_CONTRACT = "not yet in the contract"
 
 
@@ -47,7 +54,7 @@ class Options:
     database_url: str
     studios: int
     other_studios_every: int
-    flavours: list[str]
+    loops: list[str]
     workers: int
     connections: int
     duration: float
@@ -62,6 +69,7 @@ class Options:
     generator: str
     output_dir: Path
     smoke: bool
+    postgres: str = ""
 
 
 @dataclass
@@ -90,8 +98,17 @@ def parse_options(argv: list[str] | None) -> Options:
         help="default: a fresh SQLite file in the run folder; "
         "a PostgreSQL URL gets its public schema DROPPED and rebuilt",
     )
+    parser.add_argument(
+        "--postgres",
+        nargs="?",
+        const=DEFAULT_POSTGRES,
+        help=f"PostgreSQL mode: creates the database {BENCH_DATABASE} on this server "
+        f"(default {DEFAULT_POSTGRES}), runs there and drops it at the end",
+    )
     parser.add_argument("--studios", type=int, help="studios of the benchmarked account")
-    parser.add_argument("--flavours", default="flask,async")
+    parser.add_argument(
+        "--loops", default="uvloop,asyncio", help="uvicorn event loops, the first the default"
+    )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per server")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=float, help="seconds per measurement")
@@ -106,9 +123,10 @@ def parse_options(argv: list[str] | None) -> Options:
     sizes = args.scaling_sizes or ("100,400" if smoke else "1000,100000,1000000")
     return Options(
         database_url=args.database_url or "",
+        postgres=args.postgres or "",
         studios=args.studios or (150 if smoke else 10_000),
         other_studios_every=10,
-        flavours=[f.strip() for f in args.flavours.split(",") if f.strip()],
+        loops=[loop.strip() for loop in args.loops.split(",") if loop.strip()],
         workers=args.workers,
         connections=args.connections if not smoke else 4,
         duration=args.duration or (0.2 if smoke else 4.0),
@@ -138,7 +156,12 @@ class Bench:
         options.output_dir.mkdir(parents=True, exist_ok=True)
         self.run_dir = Path(tempfile.mkdtemp(prefix=f"run-{stamp}-", dir=options.output_dir))
         self.stamp = stamp
-        self.database_url = options.database_url or f"sqlite:///{self.run_dir / 'bench.db'}"
+        self.created_database: str | None = None
+        if options.postgres:
+            self.database_url = create_bench_database(options.postgres)
+            self.created_database = options.postgres
+        else:
+            self.database_url = options.database_url or f"sqlite:///{self.run_dir / 'bench.db'}"
         self.hash_secret = secrets.token_hex(16)
         self.rows: list[Row] = []
         self.checks: list[str] = []
@@ -183,18 +206,13 @@ class Bench:
 
     def real(
         self,
-        flavour: str,
+        loop: str,
         name: str | None = None,
         workers: int | None = None,
         app: str = "server.asgi:app",
         **env: str,
     ) -> Server:
-        return Server(
-            name or flavour,
-            app,
-            self._env(TRAX_APP_FLAVOUR=flavour, **env),
-            workers or self.options.workers,
-        )
+        return Server(name or loop, app, self._env(**env), workers or self.options.workers, loop)
 
     # measuring
 
@@ -292,6 +310,7 @@ class Bench:
         )
         try:
             self.seed()
+            self.check_probes()
             self.phase_main()
             self.phase_auth_scaling()
             self.phase_page_scaling()
@@ -300,6 +319,9 @@ class Bench:
                 self.phase_levers()
         finally:
             self.stop_all()
+            if self.created_database:
+                self.engine.dispose()
+                drop_bench_database(self.created_database)
         return self.report(time.monotonic() - started)
 
     def seed(self) -> None:
@@ -394,15 +416,15 @@ class Bench:
                             f"  ceiling: {expected[0]} {expected[1][:300]!r}"
                         )
         self.checks.append(
-            f"the ceiling answers byte-identical bodies to every flavour on "
+            f"the ceiling answers byte-identical bodies to the server under every loop on "
             f"{len(paths)} paths (pages, a cursor page, reads, 400, 404, 401)"
         )
 
     def phase_main(self) -> None:
         options = self.options
-        print("main: every workload, the ceiling then each flavour", flush=True)
+        print("main: every workload, the ceiling then each loop", flush=True)
         ceiling, *reals = self.start(
-            self.ceiling(), *(self.real(flavour) for flavour in options.flavours)
+            self.ceiling(), *(self.real(loop) for loop in options.loops)
         )
         self.check_same_answers(ceiling, reals)
         self.main_servers = (ceiling, reals)
@@ -526,7 +548,7 @@ class Bench:
 
     def phase_levers(self) -> None:
         """Each lever moved alone, on the list workload (create for the SQLite durability
-        lever), measured round-robin against the production defaults of the same flavour (and
+        lever), measured round-robin against the production defaults of the same loop (and
         the defaults against the ceiling at the same worker count). On a shared machine req/s
         drifts with the neighbours' load; CPU per request measures the work itself, so a lever's
         effect is read as Δcpu/req against the default it was measured beside."""
@@ -537,31 +559,31 @@ class Bench:
         for workers in (1, 2):
             ceiling = self.ceiling(workers)
             ceiling.name = f"ceiling ×{workers}"
-            defaults = [self.real(f, f"{f} ×{workers}", workers) for f in self.options.flavours]
+            defaults = [self.real(f, f"{f} ×{workers}", workers) for f in self.options.loops]
             self.start(ceiling, *defaults)
             rows = self.compare([ceiling, *defaults], list_workload, duration, section="levers")
             self.relate(rows, rows[0])
             ceiling.stop()
-            for flavour, default in zip(self.options.flavours, defaults, strict=True):
-                if workers == 1:
-                    for name, server in self.lever_variants(flavour):
-                        server.name = f"{flavour} {name}"
+            for loop, default in zip(self.options.loops, defaults, strict=True):
+                if workers == 1 and loop == self.options.loops[0]:  # the default loop's levers
+                    for name, server in self.lever_variants(loop):
+                        server.name = f"{loop} {name}"
                         self.start(server)
                         pair = self.compare([default, server], list_workload, duration, "levers")
                         server.stop()
                         self.rows.remove(pair[0])  # the default's row is the one above
                         _delta(pair[1], pair[0])
                         pair[1].ratio = pair[1].rps / rows[0].rps if rows[0].rps else None
-                    if flavour == self.options.flavours[0]:
-                        self.lever_sqlite_synchronous(flavour, create, duration)
+                    if loop == self.options.loops[0]:
+                        self.lever_sqlite_synchronous(loop, create, duration)
                 default.stop()
         self.lever_workers()
 
-    def lever_variants(self, flavour: str) -> list[tuple[str, Server]]:
-        variant = partial(self.real, flavour, app="bench.variant_app:app")
+    def lever_variants(self, loop: str) -> list[tuple[str, Server]]:
+        variant = partial(self.real, loop, app="bench.variant_app:app")
         return [
-            ("+response validation", self.real(flavour, TRAX_VALIDATE_RESPONSES="1")),
-            ("−auth cache (TTL 0)", self.real(flavour, TRAX_AUTH_CACHE_SECONDS="0")),
+            ("+response validation", self.real(loop, TRAX_VALIDATE_RESPONSES="1")),
+            ("−auth cache (TTL 0)", self.real(loop, TRAX_AUTH_CACHE_SECONDS="0")),
             (
                 "−operation cache",
                 variant(BENCH_LEVERS="no_operation_cache"),
@@ -571,18 +593,22 @@ class Bench:
                 variant(BENCH_LEVERS="no_validator_cache"),
             ),
             ("+indent=2 JSON", variant(BENCH_LEVERS="pretty_json")),
-            ("text logs (not JSON)", self.real(flavour, TRAX_LOG_FORMAT="text")),
+            ("text logs (not JSON)", self.real(loop, TRAX_LOG_FORMAT="text")),
             ("−request log line", variant(BENCH_LEVERS="no_request_log")),
             ("−metrics and request log", variant(BENCH_LEVERS="no_telemetry")),
+            ("stdlib JSON (not orjson)", variant(BENCH_LEVERS="stdlib_json")),
+            ("ORM reads (not Core)", variant(BENCH_LEVERS="orm_reads")),
+            ("handlers in threads (not inline)", variant(BENCH_LEVERS="threaded_handlers")),
+            ("−gc.freeze()", variant(BENCH_LEVERS="no_gc_freeze")),
         ]
 
-    def lever_sqlite_synchronous(self, flavour: str, create: Workload, duration: float) -> None:
+    def lever_sqlite_synchronous(self, loop: str, create: Workload, duration: float) -> None:
         if not self.database_url.startswith("sqlite"):
             return
         servers = [
             self.real(
-                flavour,
-                f"{flavour} synchronous={name}",
+                loop,
+                f"{loop} synchronous={name}",
                 app="bench.variant_app:app",
                 BENCH_LEVERS=levers,
             )
@@ -597,7 +623,7 @@ class Bench:
     def lever_workers(self) -> None:
         """What a second worker buys, per server: req/s ×2 workers ÷ ×1 worker."""
         by_server = {row.server: row for row in self.rows if row.section == "levers"}
-        for name in [CEILING, *self.options.flavours]:
+        for name in [CEILING, *self.options.loops]:
             one, two = by_server.get(f"{name} ×1"), by_server.get(f"{name} ×2")
             if one and two and one.rps:
                 two.extra["vs ×1"] = two.rps / one.rps

@@ -56,6 +56,8 @@ class Server:
     app: str
     env: dict[str, str] = field(default_factory=dict)
     workers: int = 1
+    # uvicorn's event loop: "uvloop" or "asyncio" (the standard loop); "auto" picks uvloop.
+    loop: str = "auto"
     port: int = 0
     process: subprocess.Popen | None = None
     log_path: Path | None = None
@@ -89,6 +91,10 @@ class Server:
             "1000",
             "--timeout-keep-alive",
             "5",
+            "--loop",
+            self.loop,
+            "--http",
+            "httptools",
         ]
         command.append("--no-access-log")  # the app writes its own request line
         with self.log_path.open("wb") as log:  # the child keeps its own descriptor

@@ -7,6 +7,7 @@ module covers the ones that are not knobs of the server. Never used in productio
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import os
@@ -18,6 +19,7 @@ from server.config import Settings
 from server.http.connexion_compat import CACHES
 from server.observability.logs import configure_logging
 from server.services.container import Services
+from server.services.studios import StudioService
 
 LEVERS = {lever.strip() for lever in os.environ.get("BENCH_LEVERS", "").split(",") if lever}
 KNOWN = {
@@ -27,6 +29,10 @@ KNOWN = {
     "no_validator_cache",
     "no_telemetry",
     "no_request_log",
+    "stdlib_json",
+    "orm_reads",
+    "threaded_handlers",
+    "no_gc_freeze",
 }
 if LEVERS - KNOWN:
     raise SystemExit(f"unknown BENCH_LEVERS {sorted(LEVERS - KNOWN)}; known: {sorted(KNOWN)}")
@@ -35,10 +41,19 @@ options: dict = {}
 if "pretty_json" in LEVERS:
     # connexion's default for FlaskApp: indent=2 (the server sends compact JSON).
     options["jsonifier"] = Jsonifier(json, indent=2)
+elif "stdlib_json" in LEVERS:
+    # The stdlib alone, compact (what server/http/json_output.py falls back to).
+    options["jsonifier"] = Jsonifier(json, separators=(",", ":"))
+if "threaded_handlers" in LEVERS:
+    # Every handler one hop away in a thread (as connexion runs a plain sync handler).
+    options["inline_reads"] = False
 
 synchronous = "NORMAL" if "sqlite_synchronous_normal" in LEVERS else "FULL"
 settings = Settings.from_env()
-options["services"] = Services.build(settings, sqlite_synchronous=synchronous)
+options["services"] = services = Services.build(settings, sqlite_synchronous=synchronous)
+if "orm_reads" in LEVERS:
+    # Reads through the unit of work and the ORM, as writes are.
+    services.studios = StudioService(services.unit_of_work)
 
 caches = set(CACHES)
 if "no_operation_cache" in LEVERS:
@@ -55,3 +70,5 @@ app = create_app(
     telemetry="no_telemetry" not in LEVERS,
     **options,
 )
+if "no_gc_freeze" not in LEVERS:
+    gc.freeze()  # as server/asgi.py does

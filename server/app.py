@@ -114,9 +114,12 @@ def create_app(
     connexion_caches: frozenset[str] = connexion_compat.CACHES,
     jsonifier: Jsonifier = COMPACT_JSON,
     telemetry: bool = True,
+    inline_reads: bool | None = None,
 ) -> AsyncApp:
-    """`connexion_caches`, `jsonifier` and `telemetry` (the metrics and the request log line)
-    are levers the benchmark moves (bench/variant_app.py); production runs with the defaults."""
+    """`connexion_caches`, `jsonifier`, `telemetry` (the metrics and the request log line) and
+    `inline_reads` (None: inline on SQLite, one hop on PostgreSQL; False: every handler in a
+    thread) are levers the benchmark moves (bench/variant_app.py); production runs with the
+    defaults."""
     settings = settings or Settings.from_env()
     connexion_compat.install_caches(connexion_caches)
     instruments()  # before the first request: the metrics register once per process
@@ -143,7 +146,9 @@ def create_app(
         resolver=HandlerResolver(
             _handlers(settings, services, spec),
             operations,
-            inline_reads=services.engine.dialect.name == "sqlite",
+            inline_reads=(
+                services.engine.dialect.name == "sqlite" if inline_reads is None else inline_reads
+            ),
             worker=worker,
         ),
         pythonic_params=True,

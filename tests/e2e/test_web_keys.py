@@ -299,15 +299,6 @@ def test_v1_responses_carry_no_session_cookie(signed_in, api):
     assert "cookie" not in response.headers.get("vary", "").lower()
 
 
-def test_pages_are_served_by_the_async_flavour_too(settings, services, person):
-    app = create_app(replace(settings, app_flavour="async"), services)
-    browser = WebClient(app)
-    assert browser.sign_in(person.email, person.password).status_code == 303
-    assert browser.get(KEYS_PATH).status_code == 200
-    assert browser.get("/web-static/web.css").status_code == 200
-    assert ApiClient(app).get("/v1/health").status_code == 200
-
-
 def test_a_database_outage_is_a_clear_503_page(browser, services, person, monkeypatch):
     from sqlalchemy.exc import OperationalError
 
