@@ -28,7 +28,14 @@ fails on each one that moved). The couplings:
    registry) for every parameter of every request. The validator is a pure function of the
    parameter's schema, which the app never changes: it is built once per parameter and reused.
    Every value is still validated, with the same validator class, format checker and messages.
-5. **The text of validation errors.** connexion's 400 detail is jsonschema's message, a blank
+5. **Parameter names.** `connexion.decorators.parameter.pythonic` (and `sanitized`) run three
+   regular expressions per parameter name per request; they are pure functions of the name,
+   memoised (`names`).
+6. **Swagger UI's router.** `SwaggerUIMiddleware` runs every request through a Starlette router
+   of its own only to find that it is not a Swagger UI path. With `swagger_ui_path` it is
+   dispatched only for paths under the UI it mounted (`<base path>/ui`); every other request
+   goes straight on, as its router's default would send it.
+7. **The text of validation errors.** connexion's 400 detail is jsonschema's message, a blank
    line, then a dump of the schema; the message ends in ` - 'path.to.field'` for body errors.
    `validation_sentence` keeps the first part; `validation_error_path` reads the path (the
    error envelope uses it to withhold messages that would repeat a write-only field).
@@ -46,13 +53,15 @@ from connexion.context import operation as current_operation
 from connexion.context import receive as current_receive
 from connexion.context import scope as current_scope
 from connexion.decorators import StarletteDecorator
+from connexion.decorators import parameter as parameter_decoration
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.middleware.main import ConnexionMiddleware
 from connexion.middleware.security import SecurityMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.utils import is_null, is_nullable
 from connexion.validators import parameter as parameter_validation
 from jsonschema import Draft4Validator, ValidationError
-from starlette.types import Scope
+from starlette.types import Receive, Scope, Send
 
 # The exact version every coupling above was checked against (the pin in pyproject.toml).
 CONNEXION_VERSION = "3.3.0"
@@ -64,7 +73,7 @@ SWAPPED: dict[type, str] = {
     SecurityMiddleware: "server.http.access.AccessMiddleware",  # scopes per operation, our 401/403
 }
 DEFAULT_MIDDLEWARES: tuple[type, ...] = tuple(ConnexionMiddleware.default_middlewares)
-CACHES = frozenset({"operations", "validators"})
+CACHES = frozenset({"operations", "validators", "names", "swagger_ui_path"})
 _MAX_MESSAGE = 300
 _installed: set[str] = set()
 
@@ -137,6 +146,33 @@ def _validate_parameter(
     return None
 
 
+_original_swagger_add_api = SwaggerUIMiddleware.add_api
+_original_swagger_call = SwaggerUIMiddleware.__call__
+DEFAULT_UI_PATH = "/ui"
+
+
+def _swagger_add_api(
+    self: Any, specification: Any, base_path: str | None = None, **kwargs: Any
+) -> None:
+    _original_swagger_add_api(self, specification, base_path=base_path, **kwargs)
+    options = kwargs.get("swagger_ui_options")
+    ui_path = getattr(options, "swagger_ui_path", None) or DEFAULT_UI_PATH
+    mounted = self.router.routes[-1].path  # the API's base path, as SwaggerUIAPI mounted it
+    self.__dict__["_trax_ui_prefixes"] = (
+        *self.__dict__.get("_trax_ui_prefixes", ()),
+        mounted + ui_path,
+    )
+
+
+async def _swagger_call(self: Any, scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "http" and not scope["path"].startswith(
+        self.__dict__.get("_trax_ui_prefixes", ("",))
+    ):
+        await self.app(scope, receive, send)
+        return
+    await _original_swagger_call(self, scope, receive, send)
+
+
 class UnsupportedConnexion(RuntimeError):
     pass
 
@@ -186,6 +222,18 @@ def install_caches(caches: frozenset[str] | set[str] = CACHES) -> set[str]:
     if unknown:
         raise ValueError(f"unknown connexion caches {sorted(unknown)}; known: {sorted(CACHES)}")
     operations, validators = "operations" in caches, "validators" in caches
+    if "names" in caches and "names" not in _installed:
+        parameter_decoration.pythonic = functools.lru_cache(maxsize=4096)(
+            parameter_decoration.pythonic
+        )
+        parameter_decoration.sanitized = functools.lru_cache(maxsize=4096)(
+            parameter_decoration.sanitized
+        )
+        _installed.add("names")
+    if "swagger_ui_path" in caches and "swagger_ui_path" not in _installed:
+        SwaggerUIMiddleware.add_api = _swagger_add_api
+        SwaggerUIMiddleware.__call__ = _swagger_call
+        _installed.add("swagger_ui_path")
     if operations and "operations" not in _installed:
         AsyncOperation.fn = _cached_fn(_OnceStarletteDecorator)
         _installed.add("operations")

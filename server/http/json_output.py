@@ -26,6 +26,8 @@ except ImportError:  # pragma: no cover - the pinned dependency is installed
     orjson = None
 
 COMPACT = (",", ":")
+
+
 class FastJson:
     """A json-module lookalike for connexion's Jsonifier (which calls `dumps` and `loads`)."""
 

@@ -76,8 +76,8 @@ def test_validation_messages_are_read_as_connexion_writes_them(api):
     assert connexion_compat.validation_sentence(detail) == "5 is not of type 'string'"
 
 
-def test_both_caches_are_in_place(app):
-    assert connexion_compat.install_caches() == {"operations", "validators"}
+def test_every_cache_is_in_place(app):
+    assert connexion_compat.install_caches() == set(connexion_compat.CACHES)
     # Our property, not connexion's own (which builds the chain per request).
     assert AsyncOperation.__dict__["fn"].fget.__qualname__.startswith("_cached_fn")
 
@@ -127,3 +127,32 @@ def test_invalid_parameters_are_still_refused(api):
         response = api.get(f"/v1/studios?{query}")
         assert response.status_code == 400, query
         assert response.json()["error"]["code"] == "invalid_request"
+
+
+def test_parameter_names_are_memoised_and_unchanged():
+    from connexion.decorators import parameter
+
+    assert parameter.pythonic.cache_info  # the memo, not connexion's bare function
+    assert parameter.pythonic("studioId") == "studio_id"
+    assert parameter.pythonic("id") == "id_"  # a builtin's name is shadowed, as before
+    assert parameter.sanitized("a[b]") == "a_b"
+
+
+def test_swagger_ui_sees_only_its_own_paths(app, api, anonymous, monkeypatch):
+    from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+
+    (swagger,) = [
+        m for m in app.middleware.middleware_stack if isinstance(m, SwaggerUIMiddleware)
+    ] or [None]
+    assert swagger is not None and swagger.__dict__["_trax_ui_prefixes"] == ("/v1/ui",)
+    routed = []
+    original = swagger.router
+
+    async def watching(scope, receive, send):
+        routed.append(scope["path"])
+        await original(scope, receive, send)
+
+    monkeypatch.setattr(swagger, "router", watching)
+    assert api.get("/v1/studios").status_code == 200
+    assert anonymous.get("/v1/ui/").status_code == 200
+    assert routed == ["/v1/ui/"]
