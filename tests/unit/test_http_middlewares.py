@@ -256,3 +256,49 @@ def test_a_read_that_already_answered_is_not_retried():
     with pytest.raises(DBAPIError):
         call(ReadRetryMiddleware(downstream), routed("list_studios"))
     assert len(downstream.calls) == 1
+
+
+class CachedKeys(Keys):
+    """The auth cache holds the key: authenticate (the worker thread) must not be called."""
+
+    def cached(self, secret):
+        return secret, Principal("acc_1", "key_1", self.scopes)
+
+    def authenticate(self, secret):
+        raise AssertionError("a cached key went to the worker thread")
+
+
+def test_a_cached_key_is_admitted_inline_and_a_miss_is_looked_up_once_per_secret():
+    downstream = Downstream()
+    call(access(downstream, keys=CachedKeys()), routed("list_studios"))
+    assert (
+        downstream.calls[0][0]["extensions"][HANDLER_CONTEXT][PRINCIPAL_ARGUMENT].key_id == "key_1"
+    )
+
+    lookups = []
+
+    class SlowKeys(Keys):
+        def authenticate(self, secret):
+            lookups.append(secret)
+            import time
+
+            time.sleep(0.05)  # on the worker thread: the other requests arrive meanwhile
+            return super().authenticate(secret)
+
+    middleware = access(Downstream(), keys=SlowKeys())
+
+    async def three_at_once():
+        async with anyio.create_task_group() as group:
+            for _ in range(3):
+                group.start_soon(middleware, routed("list_studios"), _no_body, _discard)
+
+    anyio.run(three_at_once)
+    assert lookups == [SECRET]
+
+
+async def _no_body():
+    return {"type": "http.request", "body": b"", "more_body": False}
+
+
+async def _discard(message):
+    return None
