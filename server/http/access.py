@@ -20,11 +20,10 @@ import logging
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from server.adapters.rate_limiter import RateLimiter
+from server.adapters.rate_limiter import LocalRateLimiter, RateLimiter
 from server.domain.errors import InsufficientScope, NotFound, RateLimited, WriteDisabled
 from server.domain.principal import Principal
 from server.domain.token_bucket import Decision
-from server.adapters.rate_limiter import LocalRateLimiter
 from server.http.connexion_compat import handler_context, routed_operation_id
 from server.http.execution import WorkerThread
 from server.http.origin import ORIGIN_ARGUMENT, request_origin

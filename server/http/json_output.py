@@ -1,5 +1,5 @@
-"""The response encoder: orjson where it writes exactly what the stdlib would, the stdlib
-everywhere else, so the bytes on the wire never depend on which one ran.
+"""The response encoder: orjson where it writes what the stdlib would, the stdlib everywhere
+else, so the bytes on the wire do not depend on which one ran.
 
 The stdlib (compact separators, connexion's JSONEncoder, ensure_ascii) escapes every non-ASCII
 character as \\uXXXX; orjson writes UTF-8. orjson is therefore used only when its output is pure
@@ -9,7 +9,8 @@ stdlib with connexion's encoder. Floats: the same value either way; the text
 differs only below 1e-4 and from 1e16 on (orjson `1e-7`, `0.000015`; the stdlib `1e-07`,
 `1.5e-05`), which the contract's one number field (a frame rate) never reaches. Telling them
 apart would mean searching the output (about 10 µs per search of a 50-item page, more than
-orjson's whole encoding), so it is not done. Without orjson installed, the stdlib does everything."""
+orjson's whole encoding), so it is not done. Without orjson installed, the stdlib does
+everything."""
 
 from __future__ import annotations
 

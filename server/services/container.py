@@ -27,12 +27,12 @@ from server.services.sources import SourceService
 from server.services.stream import StreamService
 from server.services.stream_keys import StreamKeyVault
 from server.services.studios import StudioService
-from server.storage.reads import StudioReads
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.services.users import UserService
 from server.services.webhooks import WebhookService
 from server.storage.database import make_engine, make_session_factory
 from server.storage.media_store import LocalMediaStore, MediaStore, S3MediaStore, UploadSigner
+from server.storage.reads import StudioReads
 from server.storage.sealed_secrets import SecretKeyring
 from server.streaming.engine import BookkeepingEngine, RelayEngine, StreamEngine
 from server.streaming.ffmpeg import ProgramFormat

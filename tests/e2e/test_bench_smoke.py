@@ -1,6 +1,7 @@
 """`make bench` in miniature, so the harness cannot rot: real uvicorn servers (the ceiling and
-the server under each event loop) on a tiny seeded database, every workload and phase, a few requests each.
-Speed is reported, never asserted: this checks the harness works and the servers answer."""
+the server under each event loop) on a tiny seeded database, every workload and phase, a few
+requests each. Speed is reported, never asserted: this checks the harness works and the
+servers answer."""
 
 from __future__ import annotations
 
