@@ -643,6 +643,9 @@ class Bench:
             ("ORM reads (not Core)", variant(BENCH_LEVERS="orm_reads")),
             ("handlers in threads (not inline)", variant(BENCH_LEVERS="threaded_handlers")),
             ("−gc.freeze()", variant(BENCH_LEVERS="no_gc_freeze")),
+            ("−memoised parameter names", variant(BENCH_LEVERS="no_names_cache")),
+            ("Swagger UI's router on every request", variant(BENCH_LEVERS="no_swagger_ui_path")),
+            ("form and body read on GETs", variant(BENCH_LEVERS="no_bodiless_plan")),
         ]
 
     def lever_sqlite_synchronous(self, loop: str, create: Workload, duration: float) -> None:

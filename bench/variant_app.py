@@ -33,6 +33,9 @@ KNOWN = {
     "orm_reads",
     "threaded_handlers",
     "no_gc_freeze",
+    "no_names_cache",
+    "no_swagger_ui_path",
+    "no_bodiless_plan",
 }
 if LEVERS - KNOWN:
     raise SystemExit(f"unknown BENCH_LEVERS {sorted(LEVERS - KNOWN)}; known: {sorted(KNOWN)}")
@@ -60,6 +63,12 @@ if "no_operation_cache" in LEVERS:
     caches.discard("operations")
 if "no_validator_cache" in LEVERS:
     caches.discard("validators")
+if "no_names_cache" in LEVERS:
+    caches.discard("names")
+if "no_swagger_ui_path" in LEVERS:
+    caches.discard("swagger_ui_path")
+if "no_bodiless_plan" in LEVERS:
+    caches.discard("bodiless")
 
 configure_logging(settings.log_format)  # as server/asgi.py does
 if "no_request_log" in LEVERS:  # metrics still counted; the one line per request not written

@@ -35,7 +35,13 @@ fails on each one that moved). The couplings:
    of its own only to find that it is not a Swagger UI path. With `swagger_ui_path` it is
    dispatched only for paths under the UI it mounted (`<base path>/ui`); every other request
    goes straight on, as its router's default would send it.
-7. **The text of validation errors.** connexion's 400 detail is jsonschema's message, a blank
+7. **Bodiless operations.** connexion's `AsyncParameterDecorator` parses the request as a form
+   on every request (`await request.files()`, Starlette's form parser) and looks for a body
+   argument, also for operations the spec gives no request body. For those (`bodiless`), the
+   handler's arguments cannot come from a body or a file (connexion's `_get_body_argument`
+   returns nothing without a request body, and our handlers take no `**kwargs`), so the body
+   and the form are not read; path, query and context arguments are prepared as before.
+8. **The text of validation errors.** connexion's 400 detail is jsonschema's message, a blank
    line, then a dump of the schema; the message ends in ` - 'path.to.field'` for body errors.
    `validation_sentence` keeps the first part; `validation_error_path` reads the path (the
    error envelope uses it to withhold messages that would repeat a write-only field).
@@ -43,6 +49,7 @@ fails on each one that moved). The couplings:
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Callable
 from importlib.metadata import version
@@ -73,7 +80,7 @@ SWAPPED: dict[type, str] = {
     SecurityMiddleware: "server.http.access.AccessMiddleware",  # scopes per operation, our 401/403
 }
 DEFAULT_MIDDLEWARES: tuple[type, ...] = tuple(ConnexionMiddleware.default_middlewares)
-CACHES = frozenset({"operations", "validators", "names", "swagger_ui_path"})
+CACHES = frozenset({"operations", "validators", "names", "swagger_ui_path", "bodiless"})
 _MAX_MESSAGE = 300
 _installed: set[str] = set()
 
@@ -173,6 +180,38 @@ async def _swagger_call(self: Any, scope: Scope, receive: Receive, send: Send) -
     await _original_swagger_call(self, scope, receive, send)
 
 
+def _bodiless_parameter_call(self: Any, function: Callable[..., Any]) -> Callable[..., Any]:
+    """connexion 3.3's AsyncParameterDecorator.__call__, with no body or form read for an
+    operation without a request body (decided once per decorator, i.e. per operation)."""
+    unwrapped = parameter_decoration.unwrap_decorators(function)
+    arguments, has_kwargs = parameter_decoration.inspect_function_arguments(unwrapped)
+    plan: dict[str, bool] = {}
+
+    @functools.wraps(function)
+    async def wrapper(request: Any) -> Any:
+        bodiless = plan.get("bodiless")
+        if bodiless is None:
+            bodiless = plan["bodiless"] = not current_operation.is_request_body_defined
+        if bodiless and not has_kwargs:
+            request_body, files = None, {}
+        else:
+            request_body = self._maybe_get_body(request, arguments=arguments, has_kwargs=has_kwargs)
+            while asyncio.iscoroutine(request_body):
+                request_body = await request_body
+            files = await request.files()
+        kwargs = parameter_decoration.prep_kwargs(
+            request,
+            request_body=request_body,
+            files=files,
+            arguments=arguments,
+            has_kwargs=has_kwargs,
+            sanitize=self.sanitize_fn,
+        )
+        return await function(**kwargs)
+
+    return wrapper
+
+
 class UnsupportedConnexion(RuntimeError):
     pass
 
@@ -230,6 +269,9 @@ def install_caches(caches: frozenset[str] | set[str] = CACHES) -> set[str]:
             parameter_decoration.sanitized
         )
         _installed.add("names")
+    if "bodiless" in caches and "bodiless" not in _installed:
+        parameter_decoration.AsyncParameterDecorator.__call__ = _bodiless_parameter_call
+        _installed.add("bodiless")
     if "swagger_ui_path" in caches and "swagger_ui_path" not in _installed:
         SwaggerUIMiddleware.add_api = _swagger_add_api
         SwaggerUIMiddleware.__call__ = _swagger_call

@@ -156,3 +156,21 @@ def test_swagger_ui_sees_only_its_own_paths(app, api, anonymous, monkeypatch):
     assert api.get("/v1/studios").status_code == 200
     assert anonymous.get("/v1/ui/").status_code == 200
     assert routed == ["/v1/ui/"]
+
+
+def test_a_bodiless_operation_reads_no_form_and_one_with_a_body_still_does(api, monkeypatch):
+    from connexion.lifecycle import ConnexionRequest
+
+    original = ConnexionRequest.files
+    parsed = []
+
+    async def files(self):
+        parsed.append(self.method)
+        return await original(self)
+
+    monkeypatch.setattr(ConnexionRequest, "files", files)
+    assert api.get("/v1/studios?limit=2").status_code == 200
+    assert parsed == []
+    created = api.post("/v1/studios", json={"name": "With a body"})
+    assert created.status_code == 201 and created.json()["name"] == "With a body"
+    assert parsed == ["POST"]
