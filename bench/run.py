@@ -624,7 +624,23 @@ class Bench:
 
     def lever_variants(self, loop: str) -> list[tuple[str, Server]]:
         variant = partial(self.real, loop, app="bench.variant_app:app")
+        # The Redis rate limiter's cost (goal: at most 0.15 ms per request), when
+        # BENCH_REDIS_URL names a Redis database the run may use.
+        redis_url = os.environ.get("BENCH_REDIS_URL")
+        with_redis = (
+            [
+                (
+                    "+Redis rate limiter",
+                    self.real(
+                        loop, TRAX_REDIS_URL=redis_url, TRAX_REDIS_PREFIX=f"bench-{self.stamp}:"
+                    ),
+                )
+            ]
+            if redis_url
+            else []
+        )
         return [
+            *with_redis,
             ("+response validation", self.real(loop, TRAX_VALIDATE_RESPONSES="1")),
             ("−auth cache (TTL 0)", self.real(loop, TRAX_AUTH_CACHE_SECONDS="0")),
             (
