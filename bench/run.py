@@ -805,11 +805,14 @@ def _delta(row: Row, default: Row) -> None:
     """A lever's effect: its CPU per request against the default's."""
     if row.cpu_ms_per_request and default.cpu_ms_per_request:
         change = row.cpu_ms_per_request / default.cpu_ms_per_request - 1
+        added = row.cpu_ms_per_request - default.cpu_ms_per_request
         row.extra["cpu vs default"] = change
+        row.extra["cpu ms vs default"] = added
         row.note = (row.note + "; " if row.note else "") + (
-            f"cpu/req {change:+.0%} vs default, req/s {row.rps / default.rps - 1:+.0%}"
+            f"cpu/req {change:+.0%} ({added:+.3f} ms) vs default, "
+            f"req/s {row.rps / default.rps - 1:+.0%}"
             if default.rps
-            else f"cpu/req {change:+.0%} vs default"
+            else f"cpu/req {change:+.0%} ({added:+.3f} ms) vs default"
         )
 
 
