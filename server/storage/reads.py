@@ -61,8 +61,8 @@ class ReadConnections:
     @contextmanager
     def __call__(self) -> Iterator[Connection]:
         if not self._keep:
-            with self._engine.connect() as connection:
-                yield connection
+            with self._engine.connect() as checked_out:
+                yield checked_out
             return
         connection: Connection | None = getattr(self._local, "connection", None)
         if connection is None or connection.closed or connection.invalidated:
