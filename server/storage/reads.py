@@ -50,6 +50,16 @@ def keyset_params(account_id: str, request: PageRequest) -> dict[str, Any]:
     return {"account_id": account_id, "after": request.after_id, "limit": request.limit + 1}
 
 
+class _Kept:
+    """A thread's kept connection; returned to the pool when the thread ends (its locals go)."""
+
+    def __init__(self, connection: Connection) -> None:
+        self.connection = connection
+
+    def __del__(self) -> None:
+        self.connection.close()
+
+
 class ReadConnections:
     """A connection to read on: the thread's own on SQLite, one from the pool elsewhere."""
 
@@ -64,14 +74,13 @@ class ReadConnections:
             with self._engine.connect() as checked_out:
                 yield checked_out
             return
-        connection: Connection | None = getattr(self._local, "connection", None)
-        if connection is None or connection.closed or connection.invalidated:
-            connection = self._local.connection = self._engine.connect()
+        kept: _Kept | None = getattr(self._local, "kept", None)
+        if kept is None or kept.connection.closed or kept.connection.invalidated:
+            kept = self._local.kept = _Kept(self._engine.connect())
         try:
-            yield connection
+            yield kept.connection
         except BaseException:
-            self._local.connection = None
-            connection.close()
+            self._local.kept = None  # closed by _Kept.__del__
             raise
 
 
