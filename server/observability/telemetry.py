@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.domain.principal import Principal
-from server.http.spec import OperationIndex
+from server.http.connexion_compat import routed_operation_id
+from server.http.spec import OperationIndex, has_control_character
 from server.observability.metrics import instruments
 
 request_logger = logging.getLogger("trax.request")
@@ -108,11 +109,24 @@ class RequestTelemetryMiddleware:
             _current_facts.reset(token)
             self._record(scope, status, bytes(error_body), facts, time.perf_counter() - started)
 
+    def _label(self, scope: Scope, method: str) -> tuple[str, str]:
+        """The operation connexion routed the request to, when it did (no second match of the
+        path against every route); else label_route's answer."""
+        operation_id = routed_operation_id(scope)
+        policy = self.operations.by_id.get(operation_id) if operation_id else None
+        if (
+            policy is not None
+            and policy.method == method.lower()
+            and not has_control_character(scope["path"])
+        ):
+            return policy.operation_id, self.operations.base_path + policy.path
+        return label_route(self.operations, method, scope["path"])
+
     def _record(
         self, scope: Scope, status: int, body: bytes, facts: RequestFacts, seconds: float
     ) -> None:
         method = scope["method"]
-        operation, route = label_route(self.operations, method, scope["path"])
+        operation, route = self._label(scope, method)
         code = error_code_of(status, body)
         metrics = instruments()
         metrics.http_requests.labels(operation, method, f"{status // 100}xx", code).inc()
