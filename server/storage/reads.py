@@ -7,10 +7,11 @@ Rows are SQLAlchemy `Row`s: read-only, typed here as the model they mirror (the 
 them to presenters, which only read). Writes keep the ORM and the unit of work
 (server/services/unit_of_work.py).
 
-On SQLite each thread keeps its read connection instead of checking one out of the pool per
-read (a quarter of a get's database time): pysqlite opens a transaction only before a write, so
-a connection that only reads holds no snapshot between statements and every read sees what was
-committed before it (WAL mode). A connection that failed is dropped, and the next read opens a
+On SQLite the thread that reads (the event loop's: reads run inline there) keeps its read
+connection instead of checking one out of the pool per read (half a get's database time; at
+most MAX_KEPT threads keep one, the others check out per read): pysqlite opens a transaction
+only before a write, so a connection that only reads holds no snapshot between statements and
+every read sees what was committed before it (WAL mode). A connection that failed is dropped, and the next read opens a
 new one. On PostgreSQL a connection is checked out per read (a kept one would keep its server
 session busy, and the pool's pre-ping heals cut connections)."""
 
@@ -50,14 +51,26 @@ def keyset_params(account_id: str, request: PageRequest) -> dict[str, Any]:
     return {"account_id": account_id, "after": request.after_id, "limit": request.limit + 1}
 
 
+# Kept connections hold pool slots for good: at most this many threads keep one (the event
+# loop's, where reads run inline, is the one that matters); reads on any other thread check
+# one out per read, so a thread pool full of readers cannot drain the pool.
+MAX_KEPT = 2
+
+
 class _Kept:
     """A thread's kept connection; returned to the pool when the thread ends (its locals go)."""
 
-    def __init__(self, connection: Connection) -> None:
+    def __init__(self, connection: Connection, owner: ReadConnections) -> None:
         self.connection = connection
+        self._owner = owner
 
     def __del__(self) -> None:
-        self.connection.close()
+        try:
+            self.connection.close()
+        except Exception:  # noqa: S110 - best effort: the database may be gone already
+            pass
+        finally:
+            self._owner.released()
 
 
 class ReadConnections:
@@ -67,16 +80,36 @@ class ReadConnections:
         self._engine = engine
         self._keep = engine.dialect.name == "sqlite"
         self._local = threading.local()
+        self._lock = threading.Lock()
+        self._kept = 0
+
+    def released(self) -> None:
+        with self._lock:
+            self._kept -= 1
+
+    def _claim(self) -> bool:
+        with self._lock:
+            if self._kept >= MAX_KEPT:
+                return False
+            self._kept += 1
+            return True
 
     @contextmanager
     def __call__(self) -> Iterator[Connection]:
-        if not self._keep:
+        kept: _Kept | None = getattr(self._local, "kept", None) if self._keep else None
+        if kept is not None and (kept.connection.closed or kept.connection.invalidated):
+            kept = self._local.kept = None
+        if kept is None and self._keep and self._claim():
+            try:
+                connection = self._engine.connect()
+            except BaseException:
+                self.released()
+                raise
+            kept = self._local.kept = _Kept(connection, self)
+        if kept is None:
             with self._engine.connect() as checked_out:
                 yield checked_out
             return
-        kept: _Kept | None = getattr(self._local, "kept", None)
-        if kept is None or kept.connection.closed or kept.connection.invalidated:
-            kept = self._local.kept = _Kept(self._engine.connect())
         try:
             yield kept.connection
         except BaseException:

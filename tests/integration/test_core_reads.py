@@ -35,3 +35,29 @@ def test_a_kept_read_connection_sees_each_commit(services, tenant):
     thread.start()
     thread.join()
     assert seen[0].name == "After"
+
+
+def test_a_thread_pool_of_readers_keeps_at_most_a_few_connections(services, tenant):
+    from server.storage.reads import MAX_KEPT
+
+    reads = StudioReads(services.engine)
+    studio = services.studios.create(tenant.account_id, name="Many", auto_go_live=False)
+    all_reading = threading.Barrier(8)
+    names = []
+
+    def read() -> None:
+        names.append(reads.get(tenant.account_id, studio.id).name)
+        all_reading.wait(timeout=10)  # every thread alive at once, each after its read
+
+    threads = [threading.Thread(target=read) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert names == ["Many"] * 8
+    assert reads._connect._kept <= MAX_KEPT
+    del threads
+    import gc
+
+    gc.collect()
+    assert reads._connect._kept == 0  # the threads ended: their connections went back
