@@ -11,9 +11,9 @@ On SQLite the thread that reads (the event loop's: reads run inline there) keeps
 connection instead of checking one out of the pool per read (half a get's database time; at
 most MAX_KEPT threads keep one, the others check out per read): pysqlite opens a transaction
 only before a write, so a connection that only reads holds no snapshot between statements and
-every read sees what was committed before it (WAL mode). A connection that failed is dropped, and the next read opens a
-new one. On PostgreSQL a connection is checked out per read (a kept one would keep its server
-session busy, and the pool's pre-ping heals cut connections)."""
+every read sees what was committed before it (WAL mode). A connection that failed is dropped,
+and the next read opens a new one. On PostgreSQL a connection is checked out per read (a kept
+one would keep its server session busy, and the pool's pre-ping heals cut connections)."""
 
 from __future__ import annotations
 
