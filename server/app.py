@@ -53,6 +53,7 @@ from server.http.uploads import MediaUploadMiddleware
 from server.observability.metrics import instruments
 from server.observability.readiness import ReadinessMiddleware, database_check, redis_check
 from server.observability.telemetry import RequestTelemetryMiddleware
+from server.services.credentials import CredentialService
 from server.services.container import Services
 from server.storage import migrate
 from server.storage.media_store import LocalMediaStore
@@ -186,7 +187,7 @@ def middleware_stack(
         partial(
             AccessMiddleware,
             operations=operations,
-            api_keys=services.api_keys,
+            api_keys=CredentialService(services.api_keys, services.oauth),
             rate_limiter=rate_limiter,
             write_enabled=settings.write_enabled,
         ),
