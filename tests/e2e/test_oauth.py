@@ -381,3 +381,18 @@ def test_revoking_from_the_apps_screen(app, browser, token_client, public_app, s
 def test_s256_matches_authlib():
     verifier, challenge = pkce_pair()
     assert create_s256_code_challenge(verifier) == challenge
+
+
+def test_the_generated_client_uses_an_access_token(browser, token_client, public_app, live_server):
+    from trax_api_client import AuthenticatedClient
+    from trax_api_client.api.studios import create_studio, list_studios
+    from trax_api_client.models import CreateStudioRequest
+
+    tokens = _tokens(browser, token_client, public_app.id, "studios:read studios:write")
+    with AuthenticatedClient(base_url=live_server, token=tokens["access_token"]) as client:
+        created = create_studio.sync_detailed(
+            client=client, body=CreateStudioRequest(name="Via SDK")
+        )
+        assert created.status_code == 201, created.content
+        listed = list_studios.sync(client=client)
+        assert [studio.name for studio in listed.data] == ["Via SDK"]
