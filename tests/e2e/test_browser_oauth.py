@@ -42,8 +42,10 @@ class _Callback(BaseHTTPRequestHandler):
     received: list[dict[str, str]]
 
     def do_GET(self) -> None:  # noqa: N802  # http.server's name
-        query = parse_qs(urlsplit(self.path).query)
-        self.received.append({name: values[0] for name, values in query.items()})
+        parts = urlsplit(self.path)
+        if parts.path == "/callback":  # not the browser's /favicon.ico
+            query = parse_qs(parts.query)
+            self.received.append({name: values[0] for name, values in query.items()})
         body = b"<!doctype html><title>Signed in</title><p>You can close this window."
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
@@ -130,7 +132,7 @@ def test_a_native_app_signs_in_with_trax(chromium, origin, services, loopback):
 
     # The person sees the app they authorized.
     page.goto(origin + "/account/apps")
-    assert page.locator("tr", has_text="TRaX Desktop").count() == 1
+    assert page.locator("tr[data-grant-id]", has_text="TRaX Desktop").count() == 1
 
     revoked = httpx.post(origin + "/oauth/revoke", data={
         "token": access, "token_type_hint": "access_token", "client_id": app.id,
