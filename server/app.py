@@ -53,8 +53,8 @@ from server.http.uploads import MediaUploadMiddleware
 from server.observability.metrics import instruments
 from server.observability.readiness import ReadinessMiddleware, database_check, redis_check
 from server.observability.telemetry import RequestTelemetryMiddleware
-from server.services.credentials import CredentialService
 from server.services.container import Services
+from server.services.credentials import CredentialService
 from server.storage import migrate
 from server.storage.media_store import LocalMediaStore
 from server.web.app import create_web_app

@@ -440,7 +440,9 @@ class OAuthService:
             client = uow.oauth.get_client(grant.client_id)
             if client is None or client.revoked_at is not None:
                 return None
-            return RefreshForExchange(token.id, grant.id, grant.client_id, grant.user_id, token.scopes)
+            return RefreshForExchange(
+                token.id, grant.id, grant.client_id, grant.user_id, token.scopes
+            )
 
     def rotate(self, refresh: RefreshForExchange, scope: str) -> IssuedTokens:
         """Marks the refresh token used and issues the next pair (`scope` may narrow it).
@@ -526,9 +528,7 @@ class OAuthService:
 
     def authenticate(self, secret: str | None) -> Principal:
         """The principal an access token acts as; InvalidKey for anything else."""
-        if secret is None or len(secret) != ACCESS_TOKEN_LENGTH or not self.is_access_token(
-            secret
-        ):
+        if secret is None or len(secret) != ACCESS_TOKEN_LENGTH or not self.is_access_token(secret):
             raise InvalidKey()
         now = self._now()
         access_hash = self._hash(secret)

@@ -6,8 +6,17 @@ from __future__ import annotations
 
 from typing import cast
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request
-from flask import session, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
@@ -32,9 +41,7 @@ def _box() -> OneTimeSecretBox:
     return cast(OneTimeSecretBox, current_app.extensions["trax.one_time_box"])
 
 
-def _render(
-    form: RegisterAppForm, status: int = 200, error: str | None = None
-) -> tuple[str, int]:
+def _render(form: RegisterAppForm, status: int = 200, error: str | None = None) -> tuple[str, int]:
     user = signed_in_user()
     chosen = set(request.form.getlist("scopes")) if request.method == "POST" else set()
     return (

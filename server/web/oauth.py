@@ -376,9 +376,10 @@ def decide() -> ResponseReturnValue:
     if ended is not None:
         return ended
     allowed = request.form.get("decision") == "allow"
-    return _server().create_authorization_response(
+    response = _server().create_authorization_response(
         grant=grant, grant_user=user if allowed else None
     )
+    return cast(Response, response)
 
 
 def _no_query_parameters() -> Response | None:

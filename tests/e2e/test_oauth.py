@@ -8,8 +8,8 @@ import base64
 import secrets
 
 import pytest
-from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from authlib.oauth2.rfc8414 import AuthorizationServerMetadata
 
 from tests.support.client import ApiClient
 from tests.support.oauth import (
