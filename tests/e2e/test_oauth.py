@@ -396,3 +396,26 @@ def test_the_generated_client_uses_an_access_token(browser, token_client, public
         assert created.status_code == 201, created.content
         listed = list_studios.sync(client=client)
         assert [studio.name for studio in listed.data] == ["Via SDK"]
+
+
+def test_rate_limits_are_per_grant(settings, services, browser, token_client, public_app):
+    """A grant has one bucket: its rotated tokens share it, another grant has its own; the
+    429 and the rate-limit fields are the keys' own."""
+    from server.adapters.rate_limiter import LocalRateLimiter
+    from server.app import create_app
+    from server.domain.token_bucket import BucketPolicy
+
+    limited = create_app(
+        settings, services, rate_limiter=LocalRateLimiter(BucketPolicy.from_rate(2, 1e-9))
+    )
+    first = _tokens(browser, token_client, public_app.id)
+    api = ApiClient(limited, first["access_token"])
+    assert api.get("/v1/studios").status_code == 200
+    rotated = _refresh(token_client, public_app.id, first["refresh_token"]).json()
+    same_grant = api.with_key(rotated["access_token"])
+    assert same_grant.get("/v1/studios").status_code == 200
+    refused = same_grant.get("/v1/studios")
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "rate_limited"
+    assert "Retry-After" in refused.headers and "RateLimit" in refused.headers
+    other = _tokens(browser, token_client, public_app.id)
+    assert api.with_key(other["access_token"]).get("/v1/studios").status_code == 200
