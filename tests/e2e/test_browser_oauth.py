@@ -7,8 +7,10 @@ Skipped without Chromium, failing instead under TRAX_REQUIRE_ALL_TESTS=1 (CI).""
 
 from __future__ import annotations
 
+import os
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
@@ -31,6 +33,16 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture
+def screenshot_dir(tmp_path) -> Path:
+    """TRAX_SCREENSHOT_DIR when set (`make screenshots`: docs/screenshots/), else a temporary
+    directory."""
+    chosen = os.environ.get("TRAX_SCREENSHOT_DIR")
+    directory = Path(chosen) if chosen else tmp_path
+    directory.mkdir(parents=True, exist_ok=True)
+    return directory
 
 
 @pytest.fixture
@@ -76,7 +88,7 @@ def _v1(origin: str, token: str, path: str) -> httpx.Response:
     return response
 
 
-def test_a_native_app_signs_in_with_trax(chromium, origin, services, loopback):
+def test_a_native_app_signs_in_with_trax(chromium, origin, services, loopback, screenshot_dir):
     account = services.accounts.create("Acme Streaming")
     user = services.users.create(account.id, EMAIL, ["studios:read", "stream:read"], PASSWORD)
     # Registered with the port-less loopback URI: any port matches (RFC 8252 §7.3).
@@ -105,6 +117,7 @@ def test_a_native_app_signs_in_with_trax(chromium, origin, services, loopback):
     page.wait_for_url(origin + "/oauth/authorize?**")
     assert page.get_by_role("heading", name="Allow TRaX Desktop to use TRaX as you?").is_visible()
     assert page.locator(".consent-scopes li").all_inner_texts() == ["See your studios studios:read"]
+    page.screenshot(path=str(screenshot_dir / "oauth-consent.png"), full_page=True)
     page.get_by_role("button", name="Allow").click()
     page.wait_for_url(redirect_uri + "?**")
     assert page.get_by_text("You can close this window.").is_visible()
