@@ -419,3 +419,42 @@ def test_rate_limits_are_per_grant(settings, services, browser, token_client, pu
     assert "Retry-After" in refused.headers and "RateLimit" in refused.headers
     other = _tokens(browser, token_client, public_app.id)
     assert api.with_key(other["access_token"]).get("/v1/studios").status_code == 200
+
+
+def test_registering_apps_on_the_apps_screen(browser, services, person):
+    fields = [("name", "Desktop"), ("redirect_uris", "http://127.0.0.1/callback\n"),
+              ("kind", "public"), ("scopes", "studios:read")]  # fmt: skip
+    response = browser.form_post("/account/apps", "/account/apps", fields)
+    assert response.status_code == 303 and response.headers["location"] == "/account/apps"
+    page = browser.get("/account/apps")
+    [public] = services.oauth.list_registered_by(person.account_id, person.user_id)
+    assert public.id in page.text and not public.confidential
+
+    fields = [("name", "Server"), ("redirect_uris", "https://app.example.com/cb"),
+              ("kind", "confidential"), ("scopes", "studios:read")]  # fmt: skip
+    response = browser.form_post("/account/apps", "/account/apps", fields)
+    assert response.headers["location"] == "/account/apps/new"
+    shown = browser.get("/account/apps/new")
+    secret = shown.text.split('<code id="secret" class="secret">', 1)[1].split("<", 1)[0]
+    assert secret.startswith("tcs_")
+    confidential = services.oauth.list_registered_by(person.account_id, person.user_id)[0]
+    assert services.oauth.check_client_secret(confidential, secret)
+    assert secret not in browser.get("/account/apps/new", follow_redirects=True).text  # once
+
+    # A scope the person does not hold, a bad redirect URI, no CSRF token: nothing registered.
+    held_not = [("name", "X"), ("redirect_uris", LOOPBACK), ("scopes", "stream:read")]
+    assert browser.form_post("/account/apps", "/account/apps", held_not).status_code == 403
+    bad_uri = [
+        ("name", "X"),
+        ("redirect_uris", "http://example.com/cb"),
+        ("scopes", "studios:read"),
+    ]
+    refused = browser.form_post("/account/apps", "/account/apps", bad_uri)
+    assert refused.status_code == 400 and "redirect URI" in refused.text
+    assert browser.post("/account/apps", data=dict(held_not)).status_code == 400
+    assert len(services.oauth.list_registered_by(person.account_id, person.user_id)) == 2
+
+    # Delete: the app is gone, and another person's app id is a 404.
+    deleted = browser.form_post("/account/apps", f"/account/apps/{public.id}/delete", {})
+    assert deleted.status_code == 303 and services.oauth.get_client(public.id) is None
+    assert browser.form_post("/account/apps", "/account/apps/app_x/delete", {}).status_code == 404

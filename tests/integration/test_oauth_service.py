@@ -119,3 +119,41 @@ def test_redirect_uri_matching(registered, requested, matches):
 def test_redirect_uris_an_app_may_not_register(uri):
     with pytest.raises(ValueError):
         check_redirect_uri_rules(uri)
+
+
+def test_revocation_beats_the_auth_cache(services, setup, clock):
+    """With the auth cache on, a token revoked through this process (the app, the user, a
+    reused refresh token, a deleted app) is refused at once, as a revoked key is."""
+    from server.services.api_keys import AuthCache
+
+    cached = OAuthService(services.unit_of_work, TEST_KEY_HASH_SECRET, AuthCache(60), clock)
+    user, app = setup
+
+    def fresh(code: str):
+        issued = cached.exchange_code(
+            cached.code_for_exchange(_code(cached, user, app, code), app.id)
+        )
+        assert cached.authenticate(issued.access_token).key_id.startswith("grant_")
+        return issued
+
+    by_app = fresh("a" * 48)
+    cached.revoke(cached.find_revocable(by_app.access_token, None))
+    with pytest.raises(InvalidKey):
+        cached.authenticate(by_app.access_token)
+
+    by_user = fresh("b" * 48)
+    grant_id = cached.authenticate(by_user.access_token).key_id
+    cached.revoke_grant_for_user(user.account_id, user.id, grant_id)
+    with pytest.raises(InvalidKey):
+        cached.authenticate(by_user.access_token)
+
+    reused = fresh("e" * 48)
+    cached.rotate(cached.refresh_for_exchange(reused.refresh_token), "")
+    assert cached.refresh_for_exchange(reused.refresh_token) is None  # reuse: grant revoked
+    with pytest.raises(InvalidKey):
+        cached.authenticate(reused.access_token)
+
+    deleted = fresh("f" * 48)
+    cached.delete(app.id)
+    with pytest.raises(InvalidKey):
+        cached.authenticate(deleted.access_token)
