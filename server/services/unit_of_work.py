@@ -14,6 +14,7 @@ from server.storage.event_repositories import (
     WebhookRepository,
     delivery_wakeups,
 )
+from server.storage.oauth_repositories import OAuthRepository
 from server.storage.repositories import (
     AccountRepository,
     ApiKeyRepository,
@@ -61,6 +62,7 @@ class UnitOfWork:
         self.user_sessions = UserSessionRepository(self.session)
         self.relay_leases = RelayLeaseRepository(self.session)
         self.ingest_nodes = IngestNodeRepository(self.session)
+        self.oauth = OAuthRepository(self.session)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
