@@ -15,6 +15,15 @@ class CredentialService:
         self.api_keys = api_keys
         self.oauth = oauth
 
+    def cached(self, secret: str | None) -> tuple[str, Principal | None]:
+        """The credential's hash (the key single-flight lookups share; the two kinds hash
+        under different keys and prefixes, so they never collide) and the principal the auth
+        cache holds for it, or None (then `authenticate`). No I/O: the access middleware runs
+        it inline. InvalidKey for what can be neither kind."""
+        if self.oauth.is_access_token(secret):
+            return self.oauth.cached(secret)
+        return self.api_keys.cached(secret)
+
     def authenticate(self, secret: str | None) -> Principal:
         if self.oauth.is_access_token(secret):
             return self.oauth.authenticate(secret)

@@ -526,6 +526,14 @@ class OAuthService:
     def is_access_token(secret: str | None) -> bool:
         return secret is not None and secret.startswith(ACCESS_TOKEN_PREFIX)
 
+    def cached(self, secret: str | None) -> tuple[str, Principal | None]:
+        """The token's hash and the principal the auth cache holds for it, or None (then call
+        `authenticate`); no I/O. InvalidKey for what cannot be an access token."""
+        if secret is None or len(secret) != ACCESS_TOKEN_LENGTH or not self.is_access_token(secret):
+            raise InvalidKey()
+        access_hash = self._hash(secret)
+        return access_hash, self._cache.get(access_hash, self._now(), count_miss=False)
+
     def authenticate(self, secret: str | None) -> Principal:
         """The principal an access token acts as; InvalidKey for anything else."""
         if secret is None or len(secret) != ACCESS_TOKEN_LENGTH or not self.is_access_token(secret):
