@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from server.domain.conditional import require_version
+from server.services.retry import retry_on_concurrent_change
 from server.domain.clock import utcnow
 from server.domain.errors import NotFound
 from server.domain.ids import new_id
@@ -42,11 +44,13 @@ class ConnectionService:
             uow.commit()
         return connection
 
+    @retry_on_concurrent_change
     def unlink(self, account_id: str, connection_id: str) -> None:
         with self._uow() as uow:
             connection = uow.connections.get(account_id, connection_id)
             if connection is None:
                 raise NotFound("No such connection.")
+            require_version(connection.version)
             # Rendered now: the connection is gone when the transaction commits.
             from server.handlers.connections import present_connection
 

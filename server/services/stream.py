@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from server.domain.clock import utcnow
-from server.domain.errors import Conflict, ErrorCode
+from server.domain.conditional import expected_version, precondition_given, require_version
+from server.domain.errors import Conflict, ErrorCode, PreconditionFailed
 from server.domain.states import OutputState, StreamState
 from server.services.stream_keys import StreamKeyVault
 from server.services.studios import require_studio
@@ -205,6 +206,7 @@ class StreamService:
         streaming (or another call made the move first)."""
         with self._uow() as uow:
             studio = require_studio(uow, account_id, studio_id)
+            require_version(studio.version)
             if studio.stream_state in STREAMING:
                 return None
             if studio.stream_state == STOPPING:
@@ -228,10 +230,13 @@ class StreamService:
                 (OFFLINE, ERRORED),
                 STARTING,
                 now,
+                version=expected_version(studio.version),
                 stream_started_at=now,
                 stream_error=None,
             )
             if made is None:
+                if precondition_given():  # the studio changed since If-Match was checked
+                    raise PreconditionFailed()
                 return None
             uow.destinations.set_output_states(studio_id, {d.id: STARTING for d in enabled})
             uow.commit()
@@ -279,6 +284,7 @@ class StreamService:
         studio goes straight to offline (nothing runs); None when there is nothing to stop."""
         with self._uow() as uow:
             studio = require_studio(uow, account_id, studio_id)
+            require_version(studio.version)
             if studio.stream_state in (OFFLINE, STOPPING):
                 return None
             now = utcnow()

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from server.domain.conditional import require_version
+from server.services.retry import retry_on_concurrent_change
 from server.domain.clock import utcnow
 from server.domain.errors import NotFound
 from server.domain.ids import new_id
@@ -41,6 +43,7 @@ class StudioService:
         with self._uow() as uow:
             return require_studio(uow, account_id, studio_id)
 
+    @retry_on_concurrent_change
     def update(
         self,
         account_id: str,
@@ -51,6 +54,7 @@ class StudioService:
     ) -> Studio:
         with self._uow() as uow:
             studio = require_studio(uow, account_id, studio_id)
+            require_version(studio.version)
             if apply_changes(studio, given(name=name, auto_go_live=auto_go_live)):
                 studio.updated_at = utcnow()
                 uow.commit()

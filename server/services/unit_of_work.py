@@ -6,14 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from server.domain.clock import utcnow
+from server.domain.conditional import precondition_given
+from server.domain.errors import ConcurrentChange, IdempotencyInProgress, PreconditionFailed
+from server.domain.idempotency import current_idempotency
 from server.domain.request_context import current_request_id
 from server.storage.event_repositories import (
     EventRepository,
     WebhookRepository,
     delivery_wakeups,
 )
+from server.storage.idempotency_repository import IdempotencyRepository
 from server.storage.repositories import (
     AccountRepository,
     ApiKeyRepository,
@@ -61,6 +66,7 @@ class UnitOfWork:
         self.user_sessions = UserSessionRepository(self.session)
         self.relay_leases = RelayLeaseRepository(self.session)
         self.ingest_nodes = IngestNodeRepository(self.session)
+        self.idempotency = IdempotencyRepository(self.session)
         return self
 
     def __exit__(self, *exc_info: object) -> None:
@@ -81,6 +87,21 @@ class UnitOfWork:
         if self.events.scheduled_deliveries:
             self.events.scheduled_deliveries = 0
             delivery_wakeups.wake()
+
+
+class _versioned_writes:  # noqa: N801 (a context manager used like a function)
+    """A versioned row (version_id_col) changed since this unit of work read it: 412 when the
+    request said If-Match (its precondition no longer holds), else ConcurrentChange, which the
+    service answers by running the call again (server/services/retry.py)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
+        if isinstance(exc, StaleDataError):
+            if precondition_given():
+                raise PreconditionFailed() from exc
+            raise ConcurrentChange(str(exc)) from exc
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]
