@@ -42,7 +42,9 @@ from server.handlers.webhooks import WebhookHandlers
 from server.http import connexion_compat
 from server.http.access import AccessMiddleware
 from server.http.body_guard import BodyGuardMiddleware
+from server.http.conditional import ConditionalRequestMiddleware
 from server.http.errors import ErrorHandlers
+from server.http.idempotency import IdempotencyMiddleware
 from server.http.overload import ConcurrencyLimitMiddleware
 from server.http.paths import ExactPathMiddleware
 from server.http.rate_limit import RateLimitHeadersMiddleware
@@ -197,6 +199,11 @@ def middleware_stack(
             max_body_bytes=settings.max_body_bytes,
             body_timeout=settings.body_timeout_seconds,
         ),
+        # Idempotency-Key on POST: after the access policy and the body guard, so a refused
+        # request is never stored; replays answer from here (server/http/idempotency.py).
+        partial(IdempotencyMiddleware, idempotency=services.idempotency),
+        # If-Match to the services, If-None-Match to 304 (server/http/conditional.py).
+        ConditionalRequestMiddleware,
         # A read whose database connection was lost runs once more.
         ReadRetryMiddleware,
         RequestValidationMiddleware,
