@@ -34,7 +34,9 @@ KEY_MESSAGE = (
 
 def parse_idempotency_key(header: str) -> str:
     value = header.strip(" \t")
-    if len(value) >= 2 and value.startswith('"') and value.endswith('"'):
+    if value.startswith('"'):  # the structured-field string form, or nothing
+        if len(value) < 2 or not value.endswith('"'):
+            raise InvalidRequest(KEY_MESSAGE)
         value = _unquote(value[1:-1])
     if not 1 <= len(value) <= MAX_KEY_LENGTH or any(not " " <= c <= "~" for c in value):
         raise InvalidRequest(KEY_MESSAGE)

@@ -4,7 +4,8 @@ for its key, rate, scope, write flag or body never reaches here and so is never 
 schema validation after it raises 400, which releases the key.
 
 A repeat of a completed request gets the stored status, Location/ETag headers and body byte
-for byte, with `Idempotent-Replayed: true` (and this request's own X-Request-Id header)."""
+for byte, with `Idempotent-Replayed: true` and the original request's X-Request-Id (which an
+error body quotes as its `requestId`)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,7 @@ class IdempotencyMiddleware:
             await _replay(begun, send)
             return
         binding = begun
+        request_id = headers.get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1")
         captured: dict[str, object] = {"status": None, "headers": [], "body": []}
 
         async def capturing_send(message: Message) -> None:
@@ -80,10 +82,13 @@ class IdempotencyMiddleware:
             if isinstance(exc, IdempotencyInProgress):
                 raise  # the reservation was taken over; it is no longer this request's
             # The outer exception middleware renders it; store the same envelope it sends.
-            request_id = headers.get(REQUEST_ID_HEADER.lower().encode(), b"").decode("latin-1")
             response = StoredResponse(
                 exc.status,
-                [*exc.headers.items(), ("content-type", "application/json")],
+                [
+                    *exc.headers.items(),
+                    ("content-type", "application/json"),
+                    (REQUEST_ID_HEADER, request_id),
+                ],
                 error_body(exc, request_id),
             )
             await anyio.to_thread.run_sync(self.idempotency.finish, binding, response)
@@ -100,14 +105,18 @@ class IdempotencyMiddleware:
             chunks = captured["body"]
             response_headers = captured["headers"]
             assert isinstance(chunks, list) and isinstance(response_headers, list)
-            response = StoredResponse(status, response_headers, b"".join(chunks))
+            response = StoredResponse(
+                status,
+                [*response_headers, (REQUEST_ID_HEADER, request_id)],
+                b"".join(chunks),
+            )
             await anyio.to_thread.run_sync(self.idempotency.finish, binding, response)
         elif not binding.applied:
             await anyio.to_thread.run_sync(self.idempotency.release, binding)
 
 
 async def _replay(response: StoredResponse, send: Send) -> None:
-    headers = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
+    headers = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers]
     headers.append((REPLAYED_HEADER.lower().encode(), b"true"))
     headers.append((b"content-length", str(len(response.body)).encode()))
     await send({"type": "http.response.start", "status": response.status, "headers": headers})

@@ -51,8 +51,9 @@ from server.storage.models import IdempotencyRecord
 # Statuses that say the request was refused before anything happened (bad input, too big,
 # too slow) or failed on our side: the key is released so that a retry may proceed.
 RELEASED_STATUSES = frozenset({400, 408, 413, 415})
-# Response headers kept and replayed besides the body (Content-Type: always JSON here).
-REPLAYED_HEADERS = ("location", "etag", "content-type", "retry-after")
+# Response headers kept and replayed besides the body (Content-Type: always JSON here; the
+# original X-Request-Id, which an error body quotes).
+REPLAYED_HEADERS = ("location", "etag", "content-type", "retry-after", "x-request-id")
 
 
 @dataclass(frozen=True)
