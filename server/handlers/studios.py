@@ -35,7 +35,11 @@ class StudioHandlers:
         studio = self._studios.create(
             principal.account_id, name=body["name"], auto_go_live=body.get("autoGoLive", False)
         )
-        return present_studio(studio), 201, etag_headers(studio, Location=f"/v1/studios/{studio.id}")
+        return (
+            present_studio(studio),
+            201,
+            etag_headers(studio, Location=f"/v1/studios/{studio.id}"),
+        )
 
     def get_studio(self, principal: Principal, studio_id: str) -> Response:
         studio = self._studios.get(principal.account_id, studio_id)

@@ -53,8 +53,9 @@ def _not_modified_when_matching(tags: EntityTags, send: Send) -> Send:
             if message["status"] == 200 and current is not None and tags.matches_weakly(current):
                 state["not_modified"] = True
                 kept = [
-                    (k, v) for k, v in message["headers"] if k.decode("latin-1").lower()
-                    in NOT_MODIFIED_KEEPS
+                    (k, v)
+                    for k, v in message["headers"]
+                    if k.decode("latin-1").lower() in NOT_MODIFIED_KEEPS
                 ]
                 await send({"type": "http.response.start", "status": 304, "headers": kept})
                 return

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from server.domain.conditional import require_version
-from server.services.retry import retry_on_concurrent_change
 from server.domain.clock import utcnow
+from server.domain.conditional import require_version
 from server.domain.errors import NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
+from server.services.retry import retry_on_concurrent_change
 from server.services.unit_of_work import UnitOfWorkFactory
 from server.storage.models import Connection
 

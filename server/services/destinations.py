@@ -1,14 +1,14 @@
 from __future__ import annotations
 
-from server.domain.conditional import require_version
-from server.services.retry import retry_on_concurrent_change
 from server.domain.clock import utcnow
+from server.domain.conditional import require_version
 from server.domain.errors import Conflict, ErrorCode, InvalidRequest, NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
 from server.domain.states import OutputState
 from server.services.changes import apply_changes, given
 from server.services.ingest_urls import IngestUrlPolicy
+from server.services.retry import retry_on_concurrent_change
 from server.services.stream import STREAMING, StreamService, require_streamable
 from server.services.stream_keys import StreamKeyVault
 from server.services.studios import require_studio

@@ -1,16 +1,16 @@
 from __future__ import annotations
 
-from server.domain.conditional import require_version
-from server.services.retry import retry_on_concurrent_change
 import uuid
 from dataclasses import dataclass
 
 from server.domain.clock import utcnow
+from server.domain.conditional import require_version
 from server.domain.errors import Conflict, ErrorCode, InvalidRequest, NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
 from server.domain.states import MediaStatus, SourceStatus
 from server.services.changes import apply_changes, given
+from server.services.retry import retry_on_concurrent_change
 from server.services.studios import require_studio
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.models import Source

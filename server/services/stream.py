@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from server.domain.clock import utcnow
 from server.domain.conditional import expected_version, precondition_given, require_version
@@ -260,7 +261,7 @@ class StreamService:
                     uow.commit()
                 return
             outcome = LIVE if LIVE in states.values() else ERRORED
-            failed = {"stream_started_at": None, "stream_error": "stream_failed"}
+            failed: dict[str, Any] = {"stream_started_at": None, "stream_error": "stream_failed"}
             extra = {} if outcome == LIVE else failed
             now = utcnow()
             made = uow.stream.transition(

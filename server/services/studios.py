@@ -1,13 +1,13 @@
 from __future__ import annotations
 
-from server.domain.conditional import require_version
-from server.services.retry import retry_on_concurrent_change
 from server.domain.clock import utcnow
+from server.domain.conditional import require_version
 from server.domain.errors import NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
 from server.domain.states import StreamState
 from server.services.changes import apply_changes, given
+from server.services.retry import retry_on_concurrent_change
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.models import Studio
 

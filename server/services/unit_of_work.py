@@ -10,8 +10,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from server.domain.clock import utcnow
 from server.domain.conditional import precondition_given
-from server.domain.errors import ConcurrentChange, IdempotencyInProgress, PreconditionFailed
-from server.domain.idempotency import current_idempotency
+from server.domain.errors import ConcurrentChange, PreconditionFailed
 from server.domain.request_context import current_request_id
 from server.storage.event_repositories import (
     EventRepository,

@@ -6,8 +6,6 @@ public addresses; plain http only when every address is in TRAX_OUTBOUND_ALLOWED
 
 from __future__ import annotations
 
-from server.domain.conditional import require_version
-from server.services.retry import retry_on_concurrent_change
 import ipaddress
 from dataclasses import dataclass
 from datetime import timedelta
@@ -15,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from server.domain.clock import Clock, utcnow
+from server.domain.conditional import require_version
 from server.domain.errors import Conflict, ErrorCode, InvalidRequest, NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
@@ -22,6 +21,7 @@ from server.domain.states import WebhookDeliveryStatus
 from server.services.event_objects import render
 from server.services.events import RETENTION, require_known_types
 from server.services.outbound import PLATFORM_CALLER, IPAddress, OutboundGuard
+from server.services.retry import retry_on_concurrent_change
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.event_repositories import new_delivery
 from server.storage.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint

@@ -26,9 +26,7 @@ class IdempotencyRepository:
     def add(self, record: IdempotencyRecord) -> None:
         self.session.add(record)
 
-    def find(
-        self, api_key_id: str, method: str, path: str, key: str
-    ) -> IdempotencyRecord | None:
+    def find(self, api_key_id: str, method: str, path: str, key: str) -> IdempotencyRecord | None:
         return self.session.scalars(
             select(IdempotencyRecord).where(
                 IdempotencyRecord.api_key_id == api_key_id,
@@ -77,9 +75,7 @@ class IdempotencyRepository:
         )
         return _rowcount(result) == 1
 
-    def complete(
-        self, record_id: str, token: str, status: int, headers: str, body: bytes
-    ) -> None:
+    def complete(self, record_id: str, token: str, status: int, headers: str, body: bytes) -> None:
         self.session.execute(
             update(IdempotencyRecord)
             .where(IdempotencyRecord.id == record_id, IdempotencyRecord.lock_token == token)

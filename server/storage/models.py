@@ -141,7 +141,6 @@ class Studio(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-
 class Connection(Base):
     """A linked platform account. Linked outside /v1 (operator CLI); /v1 lists and unlinks."""
 
@@ -159,7 +158,6 @@ class Connection(Base):
     # one themselves). The strong ETag is derived from it (server/handlers/shaping.py).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}
-
 
 
 class Source(Base):
@@ -185,7 +183,6 @@ class Source(Base):
     # one themselves). The strong ETag is derived from it (server/handlers/shaping.py).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}
-
 
 
 class Destination(Base):
@@ -227,7 +224,6 @@ class Destination(Base):
     # one themselves). The strong ETag is derived from it (server/handlers/shaping.py).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}
-
 
     def __repr__(self) -> str:  # never the stream key
         return f"<Destination {self.id} {self.platform}>"
@@ -331,7 +327,6 @@ class MediaAsset(Base):
     __mapper_args__ = {"version_id_col": version}
 
 
-
 class Event(Base):
     """The events outbox: written in the transaction of the change it describes, kept 30 days.
     `body` is the event exactly as the API and webhook deliveries show it (JSON text)."""
@@ -378,7 +373,6 @@ class WebhookEndpoint(Base):
     # one themselves). The strong ETag is derived from it (server/handlers/shaping.py).
     version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     __mapper_args__ = {"version_id_col": version}
-
 
     def __repr__(self) -> str:  # never the secret
         return f"<WebhookEndpoint {self.id}>"

@@ -66,7 +66,9 @@ def test_every_single_resource_has_an_etag_that_moves_with_each_change(api, reso
         if deletable:
             assert_refused(api.delete(path, headers={"If-Match": etag}), 412, "precondition_failed")
             assert api.get(path).status_code == 200
-            assert api.delete(path, headers={"If-Match": changed.headers["ETag"]}).status_code == 204
+            assert (
+                api.delete(path, headers={"If-Match": changed.headers["ETag"]}).status_code == 204
+            )
             assert api.get(path).status_code == 404
 
 
@@ -103,7 +105,9 @@ def test_go_live_and_go_offline_take_if_match_on_the_studio(api, services):
     path = f"/v1/studios/{studio['id']}"
     etag = api.get(path).headers["ETag"]
     api.patch(path, json={"autoGoLive": True})  # someone else changed the studio
-    assert_refused(api.post(f"{path}/go-live", headers={"If-Match": etag}), 412, "precondition_failed")
+    assert_refused(
+        api.post(f"{path}/go-live", headers={"If-Match": etag}), 412, "precondition_failed"
+    )
     assert api.get(f"{path}/stream-status").json()["state"] == "offline"
     assert services.stream.transitions(_account(services, studio["id"]), studio["id"]) == []
     current = api.get(path).headers["ETag"]
@@ -112,8 +116,13 @@ def test_go_live_and_go_offline_take_if_match_on_the_studio(api, services):
     # The stream state is part of the studio: the transitions moved its ETag.
     after = api.get(path)
     assert after.headers["ETag"] != current and after.json()["streamState"] == live.json()["state"]
-    assert_refused(api.post(f"{path}/go-offline", headers={"If-Match": current}), 412, "precondition_failed")
-    assert api.post(f"{path}/go-offline", headers={"If-Match": after.headers["ETag"]}).status_code == 200
+    assert_refused(
+        api.post(f"{path}/go-offline", headers={"If-Match": current}), 412, "precondition_failed"
+    )
+    assert (
+        api.post(f"{path}/go-offline", headers={"If-Match": after.headers["ETag"]}).status_code
+        == 200
+    )
 
 
 def _account(services, studio_id: str) -> str:
@@ -122,7 +131,9 @@ def _account(services, studio_id: str) -> str:
     from server.storage.models import Studio
 
     with services.engine.connect() as connection:
-        return connection.execute(select(Studio.account_id).where(Studio.id == studio_id)).scalar_one()
+        return connection.execute(
+            select(Studio.account_id).where(Studio.id == studio_id)
+        ).scalar_one()
 
 
 def test_an_ingest_status_change_moves_the_sources_etag(api, services):
@@ -137,7 +148,9 @@ def test_an_ingest_status_change_moves_the_sources_etag(api, services):
         uow.commit()
     read = api.get(path, headers={"If-None-Match": etag})
     assert read.status_code == 200 and read.json()["status"] == "connected"
-    assert_refused(api.patch(path, json={"name": "X"}, headers={"If-Match": etag}), 412, "precondition_failed")
+    assert_refused(
+        api.patch(path, json={"name": "X"}, headers={"If-Match": etag}), 412, "precondition_failed"
+    )
 
 
 def test_deleting_a_connection_takes_if_match(api, services, tenant):
@@ -147,7 +160,9 @@ def test_deleting_a_connection_takes_if_match(api, services, tenant):
         412,
         "precondition_failed",
     )
-    assert api.delete(f"/v1/connections/{connection}", headers={"If-Match": '"1"'}).status_code == 204
+    assert (
+        api.delete(f"/v1/connections/{connection}", headers={"If-Match": '"1"'}).status_code == 204
+    )
 
 
 def test_the_lost_update_is_refused_through_the_generated_client(live_server, api, tenant):
@@ -165,13 +180,19 @@ def test_the_lost_update_is_refused_through_the_generated_client(live_server, ap
         assert etag_a == etag_b
 
         won = update_destination.sync_detailed(
-            studio["id"], made["id"], client=alice,
-            body=UpdateDestinationRequest(name="Alice's name"), if_match=etag_a,
+            studio["id"],
+            made["id"],
+            client=alice,
+            body=UpdateDestinationRequest(name="Alice's name"),
+            if_match=etag_a,
         )
         assert won.status_code == 200 and isinstance(won.parsed, Destination)
         lost = update_destination.sync_detailed(
-            studio["id"], made["id"], client=bob,
-            body=UpdateDestinationRequest(enabled=False), if_match=etag_b,
+            studio["id"],
+            made["id"],
+            client=bob,
+            body=UpdateDestinationRequest(enabled=False),
+            if_match=etag_b,
         )
         assert lost.status_code == 412 and isinstance(lost.parsed, Error)
         assert lost.parsed.error.code == "precondition_failed"
@@ -184,8 +205,11 @@ def test_the_lost_update_is_refused_through_the_generated_client(live_server, ap
         reread = get_destination.sync_detailed(studio["id"], made["id"], client=bob)
         assert isinstance(reread.parsed, Destination) and reread.parsed.name == "Alice's name"
         retried = update_destination.sync_detailed(
-            studio["id"], made["id"], client=bob,
-            body=UpdateDestinationRequest(enabled=False), if_match=reread.headers["ETag"],
+            studio["id"],
+            made["id"],
+            client=bob,
+            body=UpdateDestinationRequest(enabled=False),
+            if_match=reread.headers["ETag"],
         )
         assert retried.status_code == 200 and isinstance(retried.parsed, Destination)
         assert retried.parsed.name == "Alice's name" and retried.parsed.enabled is False

@@ -9,7 +9,6 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from server.domain.clock import utcnow
@@ -88,7 +87,10 @@ class TestReplay:
         studio = create_studio(api)
         api.post("/v1/studios", json={"name": "Show"}, headers=key_header())
         other = ApiClient(app, make_tenant("Other").secret)
-        assert other.post("/v1/studios", json={"name": "Show"}, headers=key_header()).status_code == 201
+        assert (
+            other.post("/v1/studios", json={"name": "Show"}, headers=key_header()).status_code
+            == 201
+        )
         chat = api.post(
             f"/v1/studios/{studio['id']}/chat/messages", json={"text": "hi"}, headers=key_header()
         )
@@ -124,7 +126,9 @@ class TestReplay:
 class TestNotStored:
     def test_a_malformed_key_is_400(self, api, services):
         for bad in ("", " ", "x" * 256, "café".encode(), '"unterminated'):
-            response = api.post("/v1/studios", json={"name": "Show"}, headers={"Idempotency-Key": bad})
+            response = api.post(
+                "/v1/studios", json={"name": "Show"}, headers={"Idempotency-Key": bad}
+            )
             assert_envelope(response, 400, "invalid_request")
         assert studio_count(services) == 0
 
@@ -166,15 +170,21 @@ class TestNotStored:
         assert studio_count(services) == 0
 
     def test_a_dead_reservation_is_taken_over(self, api, tenant, services):
-        long_ago = IdempotencyService(services.unit_of_work, clock=lambda: utcnow() - timedelta(minutes=5))
-        long_ago.begin(tenant.key_id, "POST", "/v1/studios", "key-1", _fingerprint({"name": "Show"}))
+        long_ago = IdempotencyService(
+            services.unit_of_work, clock=lambda: utcnow() - timedelta(minutes=5)
+        )
+        long_ago.begin(
+            tenant.key_id, "POST", "/v1/studios", "key-1", _fingerprint({"name": "Show"})
+        )
         created = api.post("/v1/studios", json={"name": "Show"}, headers=key_header())
         assert created.status_code == 201
         assert studio_count(services) == 1
 
     def test_expired_records_are_purged_and_the_key_is_free_again(self, api, services):
         api.post("/v1/studios", json={"name": "Show"}, headers=key_header())
-        later = IdempotencyService(services.unit_of_work, clock=lambda: utcnow() + timedelta(hours=25))
+        later = IdempotencyService(
+            services.unit_of_work, clock=lambda: utcnow() + timedelta(hours=25)
+        )
         assert later.purge(limit=10) == 1
         assert later.purge(limit=10) == 0
         again = api.post("/v1/studios", json={"name": "Show"}, headers=key_header())
@@ -204,7 +214,9 @@ def storm(base_url: str, secret: str, path: str, body: dict | None, n: int = STO
 
 
 def assert_one_effect(responses: list[httpx.Response], status: int) -> None:
-    produced = [r for r in responses if "Idempotent-Replayed" not in r.headers and r.status_code == status]
+    produced = [
+        r for r in responses if "Idempotent-Replayed" not in r.headers and r.status_code == status
+    ]
     replayed = [r for r in responses if r.headers.get("Idempotent-Replayed") == "true"]
     busy = [r for r in responses if r.status_code == 409]
     assert len(produced) == 1, [r.status_code for r in responses]
