@@ -10,7 +10,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from server.domain.clock import utcnow
 from server.domain.conditional import precondition_given
-from server.domain.errors import ConcurrentChange, PreconditionFailed
+from server.domain.errors import ConcurrentChange, IdempotencyInProgress, PreconditionFailed
+from server.domain.idempotency import current_idempotency
 from server.domain.request_context import current_request_id
 from server.storage.event_repositories import (
     EventRepository,
@@ -76,13 +77,30 @@ class UnitOfWork:
     def flush(self) -> None:
         """Sends the pending writes, so the queries of this unit of work see them (ids,
         constraints); nothing is committed."""
-        self.session.flush()
+        with _versioned_writes():
+            self.session.flush()
 
     def commit(self) -> None:
+        """Writes the queued events and commits. Serving a POST with an Idempotency-Key, it
+        also marks the key's record `applied` in this same transaction (the request's first
+        commit; server/services/idempotency.py): the change and the record that forbids
+        repeating it commit together or not at all."""
         from server.services.event_objects import render
 
         self.events.write_queued(render)
-        self.session.commit()
+        binding = current_idempotency.get()
+        if (
+            binding is not None
+            and not binding.applied
+            and not self.idempotency.mark_applied(binding.record_id, binding.lock_token)
+        ):
+            # The reservation is no longer this request's (taken over): commit nothing.
+            self.session.rollback()
+            raise IdempotencyInProgress()
+        with _versioned_writes():
+            self.session.commit()
+        if binding is not None:
+            binding.applied = True
         if self.events.scheduled_deliveries:
             self.events.scheduled_deliveries = 0
             delivery_wakeups.wake()
