@@ -254,3 +254,34 @@ class TestDuplicatesAtOnce:
         )
         assert retried.headers["Idempotent-Replayed"] == "true"
         assert count(services, select(func.count()).select_from(ChatMessage)) == 1
+
+
+def test_the_purge_command_and_the_delivery_worker_delete_expired_records(
+    api, services, settings, monkeypatch
+):
+    from click.testing import CliRunner
+
+    from server.cli import main
+
+    day_ago = IdempotencyService(
+        services.unit_of_work, clock=lambda: utcnow() - timedelta(hours=25)
+    )
+    for key in ("old-1", "old-2", "old-3"):
+        day_ago.begin("key_x", "POST", "/v1/studios", key, "f" * 64)
+    api.post("/v1/studios", json={"name": "Show"}, headers=key_header("fresh"))
+    records = select(func.count()).select_from(IdempotencyRecord)
+    assert count(services, records) == 4
+
+    from server.services.webhook_delivery import DeliveryWorker
+
+    worker = DeliveryWorker(services.unit_of_work, services.outbound, services.webhook_secrets)
+    worker.purge()  # what the delivery loop runs every so often
+    assert count(services, records) == 1  # the fresh one stays
+
+    day_ago.begin("key_x", "POST", "/v1/studios", "old-4", "f" * 64)
+    monkeypatch.setenv("TRAX_DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("TRAX_KEY_HASH_SECRET", settings.key_hash_secret)
+    result = CliRunner().invoke(main, ["maintenance", "purge", "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"idempotencyRecords": 1' in result.output
+    assert count(services, records) == 1
