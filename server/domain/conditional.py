@@ -9,7 +9,7 @@ import re
 from contextvars import ContextVar
 from dataclasses import dataclass
 
-from server.domain.errors import InvalidRequest, PreconditionFailed
+from server.domain.errors import PreconditionFailed
 
 # One entity tag: optional W/ then a quoted string of etagc characters.
 _ENTITY_TAG = re.compile(r'\s*(W/)?"([\x21\x23-\x7e\x80-\xff]*)"\s*(?:,|$)')
@@ -36,8 +36,11 @@ class EntityTags:
         return self.any or any(f'"{tag}"' == current for _, tag in self.tags)
 
 
-def parse_entity_tags(header: str, name: str) -> EntityTags:
-    """`*` or a comma-separated list of entity tags; anything else is a 400 naming the header."""
+def parse_entity_tags(header: str) -> EntityTags:
+    """`*` or a comma-separated list of entity tags. A value that is not one (a bare `3`, a
+    stray token) names no ETag the server ever issued, so it matches nothing: If-Match fails
+    with 412 and writes nothing, If-None-Match lets the 200 through. Never a silent
+    unconditional write, and never a 400 for a header the contract types as a string."""
     value = header.strip()
     if value == "*":
         return EntityTags(any=True)
@@ -46,13 +49,9 @@ def parse_entity_tags(header: str, name: str) -> EntityTags:
     while position < len(value):
         match = _ENTITY_TAG.match(value, position)
         if match is None or match.end() == position:
-            raise InvalidRequest(
-                f'{name} must be "*" or a list of entity tags such as "3" (quotes included).'
-            )
+            return EntityTags(any=False)
         tags.append((match.group(1) is not None, match.group(2)))
         position = match.end()
-    if not tags:
-        raise InvalidRequest(f"{name} must not be empty.")
     return EntityTags(any=False, tags=tuple(tags))
 
 

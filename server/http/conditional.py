@@ -31,14 +31,14 @@ class ConditionalRequestMiddleware:
         headers = Headers(scope=scope)
         method = scope["method"]
         if method in IF_MATCH_METHODS and "if-match" in headers:
-            token = current_if_match.set(parse_entity_tags(headers["if-match"], "If-Match"))
+            token = current_if_match.set(parse_entity_tags(headers["if-match"]))
             try:
                 await self.app(scope, receive, send)
             finally:
                 current_if_match.reset(token)
             return
         if method == "GET" and "if-none-match" in headers:
-            tags = parse_entity_tags(headers["if-none-match"], "If-None-Match")
+            tags = parse_entity_tags(headers["if-none-match"])
             await self.app(scope, receive, _not_modified_when_matching(tags, send))
             return
         await self.app(scope, receive, send)

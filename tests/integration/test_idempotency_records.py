@@ -123,7 +123,7 @@ def test_a_change_between_read_and_write_is_412_with_if_match(services, tenant):
     from server.services.studios import StudioService
 
     racing = StudioService(Interleaving())
-    token = current_if_match.set(parse_entity_tags('"1"', "If-Match"))
+    token = current_if_match.set(parse_entity_tags('"1"'))
     try:
         with pytest.raises(PreconditionFailed):
             racing.update(tenant.account_id, studio.id, name="Mine")
