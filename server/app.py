@@ -199,14 +199,15 @@ def middleware_stack(
             max_body_bytes=settings.max_body_bytes,
             body_timeout=settings.body_timeout_seconds,
         ),
-        # Idempotency-Key on POST: after the access policy and the body guard, so a refused
-        # request is never stored; replays answer from here (server/http/idempotency.py).
-        partial(IdempotencyMiddleware, idempotency=services.idempotency),
         # If-Match to the services, If-None-Match to 304 (server/http/conditional.py).
         ConditionalRequestMiddleware,
         # A read whose database connection was lost runs once more.
         ReadRetryMiddleware,
         RequestValidationMiddleware,
+        # Idempotency-Key on POST: after the access policy, the body guard and the schema
+        # validation, so a refused request is never stored and never answered by a replay;
+        # replays answer from here (server/http/idempotency.py).
+        partial(IdempotencyMiddleware, idempotency=services.idempotency),
         ResponseValidationMiddleware,
         LifespanMiddleware,
         ContextMiddleware,

@@ -1,7 +1,8 @@
 """Idempotency-Key on POST (server/services/idempotency.py has the protocol and why it cannot
-duplicate an effect). Placed after the access policy and the body guard: a request refused
-for its key, rate, scope, write flag or body never reaches here and so is never stored; the
-schema validation after it raises 400, which releases the key.
+duplicate an effect). Placed after the access policy, the body guard and connexion's schema
+validation: a request refused for its key, rate, scope, write flag, body or parameters never
+reaches here, so it is never stored, and a schema-invalid repeat is refused rather than
+answered with a replay. A 400 the service raises itself releases the key.
 
 A repeat of a completed request gets the stored status, Location/ETag headers and body byte
 for byte, with `Idempotent-Replayed: true` and the original request's X-Request-Id (which an
