@@ -289,6 +289,7 @@ class StreamService:
             if studio.stream_state in (OFFLINE, STOPPING):
                 return None
             now = utcnow()
+            version = expected_version(studio.version)  # If-Match: only the studio as read
             if studio.stream_state == ERRORED:
                 if uow.stream.transition(
                     account_id,
@@ -296,15 +297,22 @@ class StreamService:
                     (ERRORED,),
                     OFFLINE,
                     now,
+                    version=version,
                     stream_started_at=None,
                     stream_error=None,
                     program=None,
                 ):
                     self._reset_outputs(uow, account_id, studio_id)
                     uow.commit()
+                elif precondition_given():
+                    raise PreconditionFailed()
                 return None
-            made = uow.stream.transition(account_id, studio_id, STREAMING, STOPPING, now)
+            made = uow.stream.transition(
+                account_id, studio_id, STREAMING, STOPPING, now, version=version
+            )
             if made is None:
+                if precondition_given():  # the studio changed since If-Match was checked
+                    raise PreconditionFailed()
                 return None
             uow.commit()
             return made.generation
