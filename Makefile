@@ -55,10 +55,11 @@ bench: setup
 fuzz: setup
 	$(BIN)/python tools/fuzz.py $(FUZZ_ARGS)
 
-# The README's screenshots of the API keys screen (docs/screenshots/), taken by the browser
+# The README's screenshots of the API keys screen and the OAuth consent page
+# (docs/screenshots/), taken by the browser
 # test (needs Debian's chromium).
 screenshots: setup
-	TRAX_REQUIRE_ALL_TESTS=1 TRAX_SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q tests/e2e/test_browser_keys.py
+	TRAX_REQUIRE_ALL_TESTS=1 TRAX_SCREENSHOT_DIR=docs/screenshots $(BIN)/pytest -q tests/e2e/test_browser_keys.py tests/e2e/test_browser_oauth.py
 
 # Regenerates generated_client/ from openapi/openapi.yaml. Never edit generated_client/ by hand.
 client: setup

@@ -56,6 +56,7 @@ from server.observability.metrics import instruments
 from server.observability.readiness import ReadinessMiddleware, database_check, redis_check
 from server.observability.telemetry import RequestTelemetryMiddleware
 from server.services.container import Services
+from server.services.credentials import CredentialService
 from server.storage import migrate
 from server.storage.media_store import LocalMediaStore
 from server.web.app import create_web_app
@@ -188,7 +189,7 @@ def middleware_stack(
         partial(
             AccessMiddleware,
             operations=operations,
-            api_keys=services.api_keys,
+            api_keys=CredentialService(services.api_keys, services.oauth),
             rate_limiter=rate_limiter,
             write_enabled=settings.write_enabled,
         ),

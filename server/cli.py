@@ -19,7 +19,7 @@ from server.handlers.shaping import timestamp
 from server.services.container import Services, secret_keyring
 from server.services.users import generate_password
 from server.storage import migrate
-from server.storage.models import ApiKey, User
+from server.storage.models import ApiKey, OAuthClient, User
 from server.storage.sealed_secrets import new_secret_key
 
 DEMO_ACCOUNT_NAME = "Demo account"
@@ -357,6 +357,84 @@ def keys_revoke(key_id: str, as_json: bool) -> None:
     except LookupError as exc:
         _fail(as_json, str(exc).strip("'\""))
     _emit(as_json, _key_json(key), f"revoked {key.id}")
+
+
+@main.group()
+def apps() -> None:
+    """Apps for Sign in with TRaX (OAuth 2.0 authorization code + PKCE)."""
+
+
+def _app_json(client: OAuthClient) -> dict[str, Any]:
+    return {
+        "clientId": client.id,
+        "accountId": client.account_id,
+        "name": client.name,
+        "type": "confidential" if client.confidential else "public",
+        "redirectUris": client.redirect_uris.split("\n"),
+        "scopes": client.scopes.split(),
+        "createdBy": client.created_by,
+        "createdAt": timestamp(client.created_at),
+        "deletedAt": timestamp(client.revoked_at) if client.revoked_at else None,
+    }
+
+
+@apps.command("create")
+@click.option("--account", "account_id", required=True)
+@click.option("--name", required=True)
+@click.option("--redirect-uri", "redirect_uris", multiple=True, required=True, help="Repeat.")
+@click.option("--scope", "scopes", multiple=True, required=True, help="Repeat; or 'all'.")
+@click.option("--confidential", is_flag=True, help="A server-side app with a secret.")
+@json_option
+def apps_create(
+    account_id: str,
+    name: str,
+    redirect_uris: tuple[str, ...],
+    scopes: tuple[str, ...],
+    confidential: bool,
+    as_json: bool,
+) -> None:
+    """Register an app of the account (its owner registers it); a confidential app's secret
+    is printed once."""
+    wanted = list(ALL_SCOPES) if "all" in scopes else list(scopes)
+    try:
+        with _services() as services:
+            registered = services.oauth.register(
+                account_id, name, list(redirect_uris), wanted, confidential=confidential
+            )
+    except (ValueError, LookupError) as exc:
+        _fail(as_json, str(exc).strip("'\""))
+    payload = {**_app_json(registered.client), "clientSecret": registered.secret}
+    text = f"client id {registered.client.id}"
+    if registered.secret:
+        text += f"\nclient secret {registered.secret}\n(the secret is shown once, store it now)"
+    _emit(as_json, payload, text)
+
+
+@apps.command("list")
+@click.option("--account", "account_id", required=True)
+@json_option
+def apps_list(account_id: str, as_json: bool) -> None:
+    with _services() as services:
+        listed = [_app_json(client) for client in services.oauth.list_for_account(account_id)]
+    lines = [
+        f"{a['clientId']}  {a['name']}  {a['type']}  {' '.join(a['redirectUris'])}  "
+        f"{' '.join(a['scopes'])}  {'DELETED ' + a['deletedAt'] if a['deletedAt'] else 'active'}"
+        for a in listed
+    ]
+    _emit(as_json, {"apps": listed}, "\n".join(lines) or "no apps")
+
+
+@apps.command("delete")
+@click.argument("client_id")
+@json_option
+def apps_delete(client_id: str, as_json: bool) -> None:
+    """Delete an app: every grant and token of it stops working."""
+    try:
+        with _services() as services:
+            client = services.oauth.delete(client_id)
+    except LookupError as exc:
+        _fail(as_json, str(exc).strip("'\""))
+    _emit(as_json, _app_json(client), f"deleted {client.id}")
 
 
 @main.group()

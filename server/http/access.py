@@ -30,7 +30,7 @@ from server.http.origin import ORIGIN_ARGUMENT, request_origin
 from server.http.rate_limit import rate_limit_state
 from server.http.spec import OperationIndex, OperationPolicy, has_control_character
 from server.observability.telemetry import note_caller
-from server.services.api_keys import ApiKeyService
+from server.services.credentials import CredentialService
 
 logger = logging.getLogger("trax.access")
 
@@ -66,7 +66,7 @@ class AccessMiddleware:
         app: ASGIApp,
         *,
         operations: OperationIndex,
-        api_keys: ApiKeyService,
+        api_keys: CredentialService,
         rate_limiter: RateLimiter,
         write_enabled: bool,
     ) -> None:

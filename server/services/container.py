@@ -22,6 +22,7 @@ from server.services.events import EventService
 from server.services.idempotency import IdempotencyService
 from server.services.ingest_urls import IngestUrlPolicy
 from server.services.media import MediaService
+from server.services.oauth import OAuthService
 from server.services.outbound import OutboundGuard, Resolver, system_resolver
 from server.services.passwords import Argon2idHasher
 from server.services.sources import SourceService
@@ -71,6 +72,8 @@ class Services:
     media_store: MediaStore
     # The per-key token buckets of /v1 (in-process, or shared through Redis).
     rate_limiter: RateLimiter
+    # Sign in with TRaX: OAuth 2.0 apps, grants and tokens (server/services/oauth.py).
+    oauth: OAuthService
 
     def close(self) -> None:
         self.engine.dispose()
@@ -168,6 +171,14 @@ class Services:
             timedelta(seconds=settings.last_used_resolution_seconds),
             AuthCache(settings.auth_cache_seconds),
         )
+        oauth = OAuthService(
+            unit_of_work, settings.key_hash_secret, AuthCache(settings.auth_cache_seconds)
+        )
+
+        def access_changed(user_id: str) -> None:
+            api_keys.forget_user(user_id)
+            oauth.forget_user(user_id)
+
         webhook_secrets = SecretBox.derived_from(settings.key_hash_secret)
         return cls(
             settings=settings,
@@ -196,7 +207,7 @@ class Services:
                 unit_of_work,
                 Argon2idHasher(),
                 session_lifetime=timedelta(seconds=settings.session_lifetime_seconds),
-                on_access_changed=api_keys.forget_user,
+                on_access_changed=access_changed,
             ),
             events=EventService(unit_of_work),
             webhooks=WebhookService(unit_of_work, outbound, webhook_secrets),
@@ -211,6 +222,7 @@ class Services:
                 settings.redis_url,
                 settings.redis_prefix,
             ),
+            oauth=oauth,
         )
 
 

@@ -19,6 +19,7 @@ from server.storage.event_repositories import (
     delivery_wakeups,
 )
 from server.storage.idempotency_repository import IdempotencyRepository
+from server.storage.oauth_repositories import OAuthRepository
 from server.storage.repositories import (
     AccountRepository,
     ApiKeyRepository,
@@ -67,6 +68,7 @@ class UnitOfWork:
         self.relay_leases = RelayLeaseRepository(self.session)
         self.ingest_nodes = IngestNodeRepository(self.session)
         self.idempotency = IdempotencyRepository(self.session)
+        self.oauth = OAuthRepository(self.session)
         return self
 
     def __exit__(self, *exc_info: object) -> None:

@@ -468,3 +468,81 @@ class IdempotencyRecord(Base):
     response_body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
+class OAuthClient(Base):
+    """An app registered for "Sign in with TRaX" (OAuth 2.0 authorization code + PKCE). Public
+    apps (native, single-page) have no secret; a confidential app's secret is stored as an HMAC
+    only, like an API key's."""
+
+    __tablename__ = "oauth_clients"
+
+    # The client_id the app sends (`app_…`).
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    # The user who registered it (the account's owner when an operator did, through the CLI).
+    created_by: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    # Newline-separated, matched exactly (loopback ones on any port, RFC 8252).
+    redirect_uris: Mapped[str] = mapped_column(Text)
+    confidential: Mapped[bool] = mapped_column(Boolean, default=False)
+    secret_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    secret_prefix: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # Space-separated: the scopes the app may ask for.
+    scopes: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # A deleted app: its grants and tokens no longer work, nobody can authorize it again.
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class OAuthGrant(Base):
+    """One consent: a user let an app act as them with these scopes. Its codes and every access
+    and refresh token rotated from them belong to it; revoking it (the user, a reused code or
+    a reused refresh token) ends them all. /v1 rate-limits per grant."""
+
+    __tablename__ = "oauth_grants"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.id"), index=True)
+    user_id: Mapped[str] = mapped_column(ForeignKey("users.id"), index=True)
+    account_id: Mapped[str] = mapped_column(ForeignKey("accounts.id"), index=True)
+    scopes: Mapped[str] = mapped_column(String(1000))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Why: "user", "client", "code_reused", "refresh_reused", "app_deleted".
+    revoked_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class OAuthCode(Base):
+    """An authorization code: single use, at most 10 minutes, bound to its client, redirect URI
+    and PKCE challenge (S256). Only its HMAC is stored."""
+
+    __tablename__ = "oauth_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    grant_id: Mapped[str] = mapped_column(ForeignKey("oauth_grants.id"), index=True)
+    redirect_uri: Mapped[str] = mapped_column(Text)
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    code_challenge_method: Mapped[str] = mapped_column(String(8))
+    scopes: Mapped[str] = mapped_column(String(1000))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class OAuthToken(Base):
+    """An access token (1 hour) and the refresh token issued with it. A refresh token is used
+    once: using it rotates the pair (this row is marked rotated, a new one is issued); using a
+    rotated one again revokes the grant."""
+
+    __tablename__ = "oauth_tokens"
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    grant_id: Mapped[str] = mapped_column(ForeignKey("oauth_grants.id"), index=True)
+    access_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    refresh_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    scopes: Mapped[str] = mapped_column(String(1000))
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    access_expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    refresh_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    rotated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

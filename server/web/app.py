@@ -11,7 +11,7 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Response, g, render_template, request
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarge
@@ -19,7 +19,9 @@ from werkzeug.exceptions import MethodNotAllowed, NotFound, RequestEntityTooLarg
 from server.config import Settings
 from server.services.container import Services
 from server.services.sign_in_throttle import SignInThrottle, build_sign_in_throttle
+from server.web.apps import apps_pages
 from server.web.auth import install_login
+from server.web.oauth import install_oauth
 from server.web.one_time import OneTimeSecretBox
 from server.web.views import web
 
@@ -56,6 +58,8 @@ def create_web_app(
         # https would refuse every form; the token and SameSite=Lax do the work.
         WTF_CSRF_SSL_STRICT=False,
         MAX_CONTENT_LENGTH=64 * 1024,
+        # The OAuth issuer (RFC 8414); unset: the origin of the request.
+        TRAX_PUBLIC_BASE_URL=settings.public_base_url,
     )
     app.extensions["trax.users"] = services.users
     app.extensions["trax.api_keys"] = services.api_keys
@@ -66,9 +70,11 @@ def create_web_app(
         settings.redis_url,
         settings.redis_prefix,
     )
-    CSRFProtect(app)
+    csrf = CSRFProtect(app)
     install_login(app, services.users)
     app.register_blueprint(web)
+    install_oauth(app, services.oauth, csrf)
+    app.register_blueprint(apps_pages)
 
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError) -> tuple[str, int]:
@@ -105,7 +111,13 @@ def create_web_app(
 
     @app.after_request
     def security_headers(response: Response) -> Response:
-        response.headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+        policy = CONTENT_SECURITY_POLICY
+        extra = g.get("form_action_extra")
+        if extra:
+            # The consent page's form ends at the app's redirect URI (form-action covers the
+            # redirect that follows the POST).
+            policy = policy.replace("form-action 'self'", f"form-action 'self' {extra}")
+        response.headers["Content-Security-Policy"] = policy
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["X-Frame-Options"] = "DENY"

@@ -7,7 +7,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms import (
+    DateField,
+    EmailField,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -56,3 +64,25 @@ class CreateKeyForm(FlaskForm):
 
 class ConfirmForm(FlaskForm):
     """A button that only posts the CSRF token (sign out, revoke)."""
+
+
+class RegisterAppForm(FlaskForm):
+    """An app for Sign in with TRaX. Scopes are read as a list and checked by the OAuth
+    service; redirect URIs one a line."""
+
+    name = StringField(
+        "Name",
+        validators=[DataRequired(message="Give the app a name."), Length(max=100)],
+    )
+    redirect_uris = TextAreaField(
+        "Redirect URIs",
+        validators=[DataRequired(message="Give at least one redirect URI."), Length(max=5000)],
+    )
+    kind = RadioField(
+        "Kind",
+        choices=[
+            SelectChoice("public", "Public: a native, desktop or single-page app (no secret)"),
+            SelectChoice("confidential", "Confidential: a server-side app that keeps a secret"),
+        ],
+        default="public",
+    )

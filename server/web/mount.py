@@ -9,8 +9,9 @@ from flask import Flask
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.web.app import STATIC_PATH
+from server.web.oauth import OAUTH_PATHS
 
-WEB_PATHS = ("/", "/sign-in", "/sign-out", "/account")
+WEB_PATHS = ("/", "/sign-in", "/sign-out", "/account", *OAUTH_PATHS)
 WEB_PREFIXES = ("/account/", STATIC_PATH + "/")
 
 

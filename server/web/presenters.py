@@ -71,3 +71,33 @@ def key_row(key: ApiKey, now: datetime) -> KeyRow:
         expires_iso=iso(key.expires_at),
         status=status,
     )
+
+
+# What each scope lets an app or key do, in words (the consent page).
+SCOPE_WORDS: dict[str, str] = {
+    "studios:read": "See your studios",
+    "studios:write": "Create, change and delete your studios",
+    "sources:read": "See the sources of your studios",
+    "sources:write": "Add, change and remove sources",
+    "destinations:read": "See where your studios stream to",
+    "destinations:write": "Add, change and remove streaming destinations",
+    "stream:read": "See the state of your streams",
+    "stream:golive": "Start and stop your live streams",
+    "connections:read": "See your connected platform accounts",
+    "connections:write": "Connect and disconnect platform accounts",
+    "chat:read": "Read your streams' chat",
+    "chat:send": "Send chat messages as you",
+    "media:read": "See your media library",
+    "media:write": "Upload and delete media",
+    "webhooks:manage": "Manage your webhooks",
+}
+
+
+@dataclass(frozen=True)
+class ScopeInWords:
+    scope: str
+    words: str
+
+
+def scope_words(scopes: list[str]) -> list[ScopeInWords]:
+    return [ScopeInWords(s, SCOPE_WORDS.get(s, s)) for s in scopes]

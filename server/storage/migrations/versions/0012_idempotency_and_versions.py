@@ -2,7 +2,7 @@
 webhook endpoints) and the Idempotency-Key records
 
 Revision ID: 0012
-Revises: 0011
+Revises: 0013 (0013_oauth landed on main first; the chain stays linear)
 Create Date: 2026-12-02 04:10:00
 """
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0011"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 
