@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -32,6 +33,8 @@ class Workload:
     headers: dict[str, str]
     body: str = ""
     expect: int = 200
+    # A header given a fresh value on every request (Idempotency-Key: each POST a new one).
+    unique_header: str = ""
 
 
 @dataclass
@@ -80,6 +83,8 @@ local method = {METHOD}
 local headers = {HEADERS}
 local body = {BODY}
 local max_per_thread = {MAX_PER_THREAD}
+local unique_header = {UNIQUE_HEADER}
+local unique_prefix = {UNIQUE_PREFIX}
 local threads = {}
 
 function setup(thread)
@@ -95,6 +100,9 @@ end
 
 function request()
   position = position + 1
+  if unique_header then
+    headers[unique_header] = unique_prefix .. "-" .. tid .. "-" .. position
+  end
   return wrk.format(method, paths[(position % #paths) + 1], headers, body)
 end
 
@@ -146,6 +154,11 @@ def _run_wrk(base_url, workload, connections, duration, max_requests, threads) -
         .replace("{HEADERS}", headers)
         .replace("{BODY}", _lua_string(workload.body) if workload.body else "nil")
         .replace("{MAX_PER_THREAD}", str(max(1, max_requests // threads)))
+        .replace(
+            "{UNIQUE_HEADER}",
+            _lua_string(workload.unique_header) if workload.unique_header else "nil",
+        )
+        .replace("{UNIQUE_PREFIX}", _lua_string(secrets.token_hex(6)))
     )
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as handle:
         handle.write(script)
@@ -198,6 +211,7 @@ def _run_python(base_url, workload, connections, duration, max_requests) -> Load
         "connections": connections,
         "duration": duration,
         "max_requests": max_requests,
+        "unique_prefix": secrets.token_hex(6),
     }
     completed = subprocess.run(
         [sys.executable, "-m", "bench.loadgen"],
@@ -238,6 +252,8 @@ async def _drive(config: dict) -> dict:
     workload = Workload(**config["workload"])
     body = workload.body.encode()
     extra = "".join(f"{k}: {v}\r\n" for k, v in workload.headers.items())
+    unique = workload.unique_header
+    prefix = config.get("unique_prefix", "")
     requests = [
         (
             f"{workload.method} {path} HTTP/1.1\r\nHost: {host_port}\r\n{extra}"
@@ -260,8 +276,13 @@ async def _drive(config: dict) -> dict:
                 if writer is None:
                     reader, writer = await asyncio.open_connection(host, int(port))
                 position += 1
+                request = requests[position % len(requests)]
+                if unique:  # a fresh value for this one request, inserted after the request line
+                    line, rest = request.split(b"\r\n", 1)
+                    value = f"{unique}: {prefix}-{index}-{position}\r\n".encode()
+                    request = line + b"\r\n" + value + rest
                 started = time.perf_counter()
-                writer.write(requests[position % len(requests)])
+                writer.write(request)
                 status = await _read_response(reader)
                 finished = time.perf_counter()
             except (OSError, asyncio.IncompleteReadError, ValueError):

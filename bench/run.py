@@ -420,6 +420,18 @@ class Bench:
                 body='{"name":"Bench studio","autoGoLive":false}',
                 expect=201,
             ),
+            # The same create, each with a fresh Idempotency-Key: the record's cost on a POST
+            # (a reservation committed first, `applied` in the change's transaction, the
+            # response stored after). The ceiling ignores the header.
+            Workload(
+                "create-idem",
+                "POST",
+                ["/v1/studios"],
+                {**auth, "Content-Type": "application/json"},
+                body='{"name":"Bench studio","autoGoLive":false}',
+                expect=201,
+                unique_header="Idempotency-Key",
+            ),
         ]
         stream_status = stream_status_path()
         if stream_status is None:

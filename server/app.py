@@ -41,8 +41,10 @@ from server.handlers.webhooks import WebhookHandlers
 from server.http import connexion_compat
 from server.http.access import AccessMiddleware
 from server.http.body_guard import BodyGuardMiddleware
+from server.http.conditional import ConditionalRequestMiddleware
 from server.http.errors import ErrorHandlers
 from server.http.execution import WorkerThread, adapter_for
+from server.http.idempotency import IdempotencyMiddleware
 from server.http.json_output import compact_jsonifier
 from server.http.overload import ConcurrencyLimitMiddleware
 from server.http.paths import ExactPathMiddleware
@@ -220,9 +222,15 @@ def middleware_stack(
             max_body_bytes=settings.max_body_bytes,
             body_timeout=settings.body_timeout_seconds,
         ),
+        # If-Match to the services, If-None-Match to 304 (server/http/conditional.py).
+        ConditionalRequestMiddleware,
         # A read whose database connection was lost runs once more.
         ReadRetryMiddleware,
         RequestValidationMiddleware,
+        # Idempotency-Key on POST: after the access policy, the body guard and the schema
+        # validation, so a refused request is never stored and never answered by a replay;
+        # replays answer from here (server/http/idempotency.py).
+        partial(IdempotencyMiddleware, idempotency=services.idempotency),
         ResponseValidationMiddleware,
         LifespanMiddleware,
         ContextMiddleware,

@@ -817,7 +817,8 @@ def maintenance_new_secret_key(as_json: bool) -> None:
 @maintenance.command("purge")
 @json_option
 def maintenance_purge(as_json: bool) -> None:
-    """Delete events past their 30-day retention (with their deliveries), 1,000 at a time."""
+    """Delete events past their 30-day retention (with their deliveries) and Idempotency-Key
+    records past their 24 hours, 1,000 at a time."""
     with _services() as services:
         total = 0
         while True:
@@ -825,4 +826,14 @@ def maintenance_purge(as_json: bool) -> None:
             total += deleted
             if deleted == 0:
                 break
-    _emit(as_json, {"deleted": total}, f"{total} expired events deleted")
+        records = 0
+        while True:
+            deleted = services.idempotency.purge()
+            records += deleted
+            if deleted == 0:
+                break
+    _emit(
+        as_json,
+        {"deleted": total, "idempotencyRecords": records},
+        f"{total} expired events and {records} expired idempotency records deleted",
+    )

@@ -30,6 +30,9 @@ class ErrorCode(StrEnum):
     UPLOAD_URL_EXPIRED = "upload_url_expired"
     UPLOAD_NOT_PENDING = "upload_not_pending"
     UPLOAD_IN_PROGRESS = "upload_in_progress"
+    PRECONDITION_FAILED = "precondition_failed"
+    IDEMPOTENCY_KEY_REUSED = "idempotency_key_reused"
+    IDEMPOTENCY_IN_PROGRESS = "idempotency_in_progress"
 
 
 class ApiError(Exception):
@@ -159,3 +162,46 @@ class DatabaseUnavailable(ServiceUnavailable):
             "The service is temporarily unavailable; retry in a moment.",
             headers={"Retry-After": "1"},
         )
+
+
+class PreconditionFailed(ApiError):
+    """412: the resource's ETag no longer matches the request's If-Match; nothing changed."""
+
+    status, code = 412, ErrorCode.PRECONDITION_FAILED
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The resource changed since you read it (If-Match does not match its ETag); "
+            "nothing was changed. GET it again and retry with the new ETag."
+        )
+
+
+class IdempotencyKeyReused(ApiError):
+    """422: the Idempotency-Key was used on this operation with a different body."""
+
+    status, code = 422, ErrorCode.IDEMPOTENCY_KEY_REUSED
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was already used with a different request body on this "
+            "operation; use a new key for a different request."
+        )
+
+
+class IdempotencyInProgress(ApiError):
+    """409: a request with the same Idempotency-Key is still being processed."""
+
+    status, code = 409, ErrorCode.IDEMPOTENCY_IN_PROGRESS
+
+    def __init__(self, retry_after_seconds: int = 1) -> None:
+        super().__init__(
+            "A request with this Idempotency-Key is still in progress; retry after "
+            f"{retry_after_seconds} seconds to get its response.",
+            headers={"Retry-After": str(retry_after_seconds)},
+        )
+
+
+class ConcurrentChange(Exception):
+    """A versioned row changed between reading it and writing it (SQLAlchemy's StaleDataError
+    in a unit of work). Not an API error: without If-Match the service retries the call
+    (server/services/retry.py); with If-Match the unit of work answers 412 instead."""

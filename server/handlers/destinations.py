@@ -4,7 +4,7 @@ from typing import Any
 
 from server.domain.pagination import page_request
 from server.domain.principal import Principal
-from server.handlers.shaping import Response, page_body, timestamp
+from server.handlers.shaping import Response, etag_headers, page_body, timestamp
 from server.services.destinations import DESTINATION_ID_PREFIX, DestinationService
 from server.services.rows import Destination
 
@@ -54,13 +54,13 @@ class DestinationHandlers:
             connection_id=body.get("connectionId"),
         )
         location = f"/v1/studios/{studio_id}/destinations/{destination.id}"
-        return present_destination(destination), 201, {"Location": location}
+        return present_destination(destination), 201, etag_headers(destination, Location=location)
 
     def get_destination(
         self, principal: Principal, studio_id: str, destination_id: str
     ) -> Response:
         destination = self._destinations.get(principal.account_id, studio_id, destination_id)
-        return present_destination(destination), 200
+        return present_destination(destination), 200, etag_headers(destination)
 
     def update_destination(
         self, principal: Principal, studio_id: str, destination_id: str, body: dict[str, Any]
@@ -75,7 +75,7 @@ class DestinationHandlers:
             enabled=body.get("enabled"),
             **clearable,
         )
-        return present_destination(destination), 200
+        return present_destination(destination), 200, etag_headers(destination)
 
     def delete_destination(
         self, principal: Principal, studio_id: str, destination_id: str

@@ -4,7 +4,7 @@ from typing import Any
 
 from server.domain.pagination import page_request
 from server.domain.principal import Principal
-from server.handlers.shaping import Response, page_body, timestamp
+from server.handlers.shaping import Response, etag_headers, page_body, timestamp
 from server.services.media import MEDIA_ID_PREFIX, MediaService
 from server.services.rows import MediaAsset, PresignedUpload
 
@@ -53,7 +53,8 @@ class MediaHandlers:
             origin=origin,
         )
         created = {**present_media(asset), "upload": present_upload(upload)}
-        return created, 201, {"Location": f"/v1/media/{asset.id}"}
+        return created, 201, etag_headers(asset, Location=f"/v1/media/{asset.id}")
 
     def get_media(self, principal: Principal, media_id: str) -> Response:
-        return present_media(self._media.get(principal.account_id, media_id)), 200
+        asset = self._media.get(principal.account_id, media_id)
+        return present_media(asset), 200, etag_headers(asset)

@@ -1,4 +1,4 @@
-"""Shared response shaping: timestamps and list pages as the contract publishes them."""
+"""Shared response shaping: timestamps, list pages and ETags as the contract publishes them."""
 
 from __future__ import annotations
 
@@ -6,9 +6,10 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from server.domain.clock import timestamp
+from server.domain.conditional import etag
 from server.domain.pagination import Page
 
-__all__ = ["Response", "page_body", "timestamp"]
+__all__ = ["Response", "etag_headers", "page_body", "timestamp"]
 
 T = TypeVar("T")
 # What a handler returns to connexion: (body, status) or (body, status, headers).
@@ -20,3 +21,9 @@ def page_body(page: Page[T], present: Callable[[T], dict[str, Any]]) -> dict[str
     if page.next_cursor is not None:
         body["nextCursor"] = page.next_cursor
     return body
+
+
+def etag_headers(row: Any, **headers: str) -> dict[str, str]:
+    """The response headers of a single resource: its strong ETag, from the row version the
+    database keeps (`row.version`, an ORM object or a Core row alike), and any others given."""
+    return {"ETag": etag(row.version), **headers}

@@ -4,7 +4,7 @@ from typing import Any
 
 from server.domain.pagination import page_request
 from server.domain.principal import Principal
-from server.handlers.shaping import Response, page_body, timestamp
+from server.handlers.shaping import Response, etag_headers, page_body, timestamp
 from server.services.rows import Source
 from server.services.sources import SOURCE_ID_PREFIX, SourceService
 
@@ -53,10 +53,11 @@ class SourceHandlers:
             media_id=body.get("mediaId"),
         )
         location = f"/v1/studios/{studio_id}/sources/{source.id}"
-        return self._present(source), 201, {"Location": location}
+        return self._present(source), 201, etag_headers(source, Location=location)
 
     def get_source(self, principal: Principal, studio_id: str, source_id: str) -> Response:
-        return self._present(self._sources.get(principal.account_id, studio_id, source_id)), 200
+        source = self._sources.get(principal.account_id, studio_id, source_id)
+        return self._present(source), 200, etag_headers(source)
 
     def update_source(
         self, principal: Principal, studio_id: str, source_id: str, body: dict[str, Any]
@@ -68,7 +69,7 @@ class SourceHandlers:
             name=body.get("name"),
             enabled=body.get("enabled"),
         )
-        return self._present(source), 200
+        return self._present(source), 200, etag_headers(source)
 
     def delete_source(self, principal: Principal, studio_id: str, source_id: str) -> Response:
         self._sources.delete(principal.account_id, studio_id, source_id)

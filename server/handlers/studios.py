@@ -4,7 +4,7 @@ from typing import Any
 
 from server.domain.pagination import page_request
 from server.domain.principal import Principal
-from server.handlers.shaping import Response, page_body, timestamp
+from server.handlers.shaping import Response, etag_headers, page_body, timestamp
 from server.services.rows import Studio
 from server.services.studios import STUDIO_ID_PREFIX, StudioService
 
@@ -35,10 +35,15 @@ class StudioHandlers:
         studio = self._studios.create(
             principal.account_id, name=body["name"], auto_go_live=body.get("autoGoLive", False)
         )
-        return present_studio(studio), 201, {"Location": f"/v1/studios/{studio.id}"}
+        return (
+            present_studio(studio),
+            201,
+            etag_headers(studio, Location=f"/v1/studios/{studio.id}"),
+        )
 
     def get_studio(self, principal: Principal, studio_id: str) -> Response:
-        return present_studio(self._studios.get(principal.account_id, studio_id)), 200
+        studio = self._studios.get(principal.account_id, studio_id)
+        return present_studio(studio), 200, etag_headers(studio)
 
     def update_studio(self, principal: Principal, studio_id: str, body: dict[str, Any]) -> Response:
         studio = self._studios.update(
@@ -47,4 +52,4 @@ class StudioHandlers:
             name=body.get("name"),
             auto_go_live=body.get("autoGoLive"),
         )
-        return present_studio(studio), 200
+        return present_studio(studio), 200, etag_headers(studio)

@@ -5,7 +5,7 @@ from typing import Any
 from server.domain.pagination import page_request
 from server.domain.principal import Principal
 from server.handlers.events import present_event
-from server.handlers.shaping import Response, page_body, timestamp
+from server.handlers.shaping import Response, etag_headers, page_body, timestamp
 from server.services.rows import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from server.services.webhooks import ATTEMPT_ID_PREFIX, WEBHOOK_ID_PREFIX, WebhookService
 
@@ -70,11 +70,12 @@ class WebhookHandlers:
         return (
             {**present_webhook(endpoint), "secret": secret},
             201,
-            {"Location": f"/v1/webhooks/{endpoint.id}"},
+            etag_headers(endpoint, Location=f"/v1/webhooks/{endpoint.id}"),
         )
 
     def get_webhook(self, principal: Principal, webhook_id: str) -> Response:
-        return present_webhook(self._webhooks.get(principal.account_id, webhook_id)), 200
+        endpoint = self._webhooks.get(principal.account_id, webhook_id)
+        return present_webhook(endpoint), 200, etag_headers(endpoint)
 
     def update_webhook(
         self, principal: Principal, webhook_id: str, body: dict[str, Any]
@@ -87,7 +88,7 @@ class WebhookHandlers:
         if "eventTypes" in body:
             changes["event_types"] = body["eventTypes"]
         endpoint = self._webhooks.update(principal.account_id, webhook_id, **changes)
-        return present_webhook(endpoint), 200
+        return present_webhook(endpoint), 200, etag_headers(endpoint)
 
     def delete_webhook(self, principal: Principal, webhook_id: str) -> Response:
         self._webhooks.delete(principal.account_id, webhook_id)
@@ -95,7 +96,7 @@ class WebhookHandlers:
 
     def rotate_webhook_secret(self, principal: Principal, webhook_id: str) -> Response:
         endpoint, secret = self._webhooks.rotate_secret(principal.account_id, webhook_id)
-        return {**present_webhook(endpoint), "secret": secret}, 200
+        return {**present_webhook(endpoint), "secret": secret}, 200, etag_headers(endpoint)
 
     def send_test_webhook(self, principal: Principal, webhook_id: str) -> Response:
         return present_event(self._webhooks.send_test(principal.account_id, webhook_id)), 202

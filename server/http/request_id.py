@@ -18,6 +18,7 @@ from server.domain.request_context import current_request_id
 REQUEST_ID_HEADER = "X-Request-Id"
 _SANE = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 _HEADER_KEY = REQUEST_ID_HEADER.lower().encode()
+REPLAYED_KEY = "idempotent-replayed"  # server/domain/idempotency.py REPLAYED_HEADER
 PRIVATE_PATH_PREFIXES = ("/v1/", "/uploads/")
 
 
@@ -47,7 +48,10 @@ class RequestIdMiddleware:
         async def send_with_request_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers[REQUEST_ID_HEADER] = request_id
+                # A replayed Idempotency-Key response is the original one, byte for byte: it
+                # keeps the original request's id, which its error body quotes too.
+                if REPLAYED_KEY not in headers or REQUEST_ID_HEADER not in headers:
+                    headers[REQUEST_ID_HEADER] = request_id
                 if private:
                     headers["Cache-Control"] = "no-store"
             await send(message)

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 from server.domain.clock import utcnow
+from server.domain.conditional import require_version
 from server.domain.errors import NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
+from server.services.retry import retry_on_concurrent_change
 from server.services.unit_of_work import UnitOfWorkFactory
 from server.storage.models import Connection
 
@@ -42,11 +44,13 @@ class ConnectionService:
             uow.commit()
         return connection
 
+    @retry_on_concurrent_change
     def unlink(self, account_id: str, connection_id: str) -> None:
         with self._uow() as uow:
             connection = uow.connections.get(account_id, connection_id)
             if connection is None:
                 raise NotFound("No such connection.")
+            require_version(connection.version)
             # Rendered now: the connection is gone when the transaction commits.
             from server.handlers.connections import present_connection
 

@@ -19,6 +19,7 @@ from server.services.chat import ChatService
 from server.services.connections import ConnectionService
 from server.services.destinations import DestinationService
 from server.services.events import EventService
+from server.services.idempotency import IdempotencyService
 from server.services.ingest_urls import IngestUrlPolicy
 from server.services.media import MediaService
 from server.services.oauth import OAuthService
@@ -64,6 +65,8 @@ class Services:
     users: UserService
     events: EventService
     webhooks: WebhookService
+    # Idempotency-Key records of POST requests (server/services/idempotency.py).
+    idempotency: IdempotencyService
     webhook_secrets: SecretBox
     stream_keys: StreamKeyVault
     unit_of_work: UnitOfWorkFactory
@@ -209,6 +212,7 @@ class Services:
             ),
             events=EventService(unit_of_work),
             webhooks=WebhookService(unit_of_work, outbound, webhook_secrets),
+            idempotency=IdempotencyService(unit_of_work),
             webhook_secrets=webhook_secrets,
             stream_keys=stream_keys,
             unit_of_work=unit_of_work,

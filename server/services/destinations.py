@@ -1,12 +1,14 @@
 from __future__ import annotations
 
 from server.domain.clock import utcnow
+from server.domain.conditional import require_version
 from server.domain.errors import Conflict, ErrorCode, InvalidRequest, NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
 from server.domain.states import OutputState
 from server.services.changes import apply_changes, given
 from server.services.ingest_urls import IngestUrlPolicy
+from server.services.retry import retry_on_concurrent_change
 from server.services.stream import STREAMING, StreamService, require_streamable
 from server.services.stream_keys import StreamKeyVault
 from server.services.studios import require_studio
@@ -125,6 +127,7 @@ class DestinationService:
             updated_at=now,
         )
 
+    @retry_on_concurrent_change
     def update(
         self,
         account_id: str,
@@ -142,6 +145,7 @@ class DestinationService:
             rtmp_url = self._urls.check(rtmp_url, caller=account_id)
         with self._uow() as uow:
             studio, destination = self._require(uow, account_id, studio_id, destination_id)
+            require_version(destination.version)
             if isinstance(connection_id, str):  # neither left out nor cleared
                 self._check_connection(uow, account_id, destination.platform, connection_id)
             was_enabled = destination.enabled
@@ -168,9 +172,11 @@ class DestinationService:
             return self.get(account_id, studio_id, destination_id)
         return destination
 
+    @retry_on_concurrent_change
     def delete(self, account_id: str, studio_id: str, destination_id: str) -> None:
         with self._uow() as uow:
             studio, destination = self._require(uow, account_id, studio_id, destination_id)
+            require_version(destination.version)
             streaming = studio.stream_state in STREAMING
             uow.destinations.delete(destination)
             uow.commit()

@@ -4,11 +4,13 @@ import uuid
 from dataclasses import dataclass
 
 from server.domain.clock import utcnow
+from server.domain.conditional import require_version
 from server.domain.errors import Conflict, ErrorCode, InvalidRequest, NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
 from server.domain.states import MediaStatus, SourceStatus
 from server.services.changes import apply_changes, given
+from server.services.retry import retry_on_concurrent_change
 from server.services.studios import require_studio
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.models import Source
@@ -110,6 +112,7 @@ class SourceService:
         with self._uow() as uow:
             return self._require(uow, account_id, studio_id, source_id)
 
+    @retry_on_concurrent_change
     def update(
         self,
         account_id: str,
@@ -121,14 +124,18 @@ class SourceService:
     ) -> Source:
         with self._uow() as uow:
             source = self._require(uow, account_id, studio_id, source_id)
+            require_version(source.version)
             if apply_changes(source, given(name=name, enabled=enabled)):
                 source.updated_at = utcnow()
                 uow.commit()
             return source
 
+    @retry_on_concurrent_change
     def delete(self, account_id: str, studio_id: str, source_id: str) -> None:
         with self._uow() as uow:
-            uow.sources.delete(self._require(uow, account_id, studio_id, source_id))
+            source = self._require(uow, account_id, studio_id, source_id)
+            require_version(source.version)
+            uow.sources.delete(source)
             uow.commit()
 
     @staticmethod

@@ -15,9 +15,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from server.domain.clock import utcnow
-from server.domain.errors import Conflict, ErrorCode
+from server.domain.conditional import expected_version, precondition_given, require_version
+from server.domain.errors import Conflict, ErrorCode, PreconditionFailed
 from server.domain.states import OutputState, StreamState
 from server.services.stream_keys import StreamKeyVault
 from server.services.studios import require_studio
@@ -205,6 +207,7 @@ class StreamService:
         streaming (or another call made the move first)."""
         with self._uow() as uow:
             studio = require_studio(uow, account_id, studio_id)
+            require_version(studio.version)
             if studio.stream_state in STREAMING:
                 return None
             if studio.stream_state == STOPPING:
@@ -228,10 +231,13 @@ class StreamService:
                 (OFFLINE, ERRORED),
                 STARTING,
                 now,
+                version=expected_version(studio.version),
                 stream_started_at=now,
                 stream_error=None,
             )
             if made is None:
+                if precondition_given():  # the studio changed since If-Match was checked
+                    raise PreconditionFailed()
                 return None
             uow.destinations.set_output_states(studio_id, {d.id: STARTING for d in enabled})
             uow.commit()
@@ -255,7 +261,7 @@ class StreamService:
                     uow.commit()
                 return
             outcome = LIVE if LIVE in states.values() else ERRORED
-            failed = {"stream_started_at": None, "stream_error": "stream_failed"}
+            failed: dict[str, Any] = {"stream_started_at": None, "stream_error": "stream_failed"}
             extra = {} if outcome == LIVE else failed
             now = utcnow()
             made = uow.stream.transition(
@@ -279,9 +285,11 @@ class StreamService:
         studio goes straight to offline (nothing runs); None when there is nothing to stop."""
         with self._uow() as uow:
             studio = require_studio(uow, account_id, studio_id)
+            require_version(studio.version)
             if studio.stream_state in (OFFLINE, STOPPING):
                 return None
             now = utcnow()
+            version = expected_version(studio.version)  # If-Match: only the studio as read
             if studio.stream_state == ERRORED:
                 if uow.stream.transition(
                     account_id,
@@ -289,15 +297,22 @@ class StreamService:
                     (ERRORED,),
                     OFFLINE,
                     now,
+                    version=version,
                     stream_started_at=None,
                     stream_error=None,
                     program=None,
                 ):
                     self._reset_outputs(uow, account_id, studio_id)
                     uow.commit()
+                elif precondition_given():
+                    raise PreconditionFailed()
                 return None
-            made = uow.stream.transition(account_id, studio_id, STREAMING, STOPPING, now)
+            made = uow.stream.transition(
+                account_id, studio_id, STREAMING, STOPPING, now, version=version
+            )
             if made is None:
+                if precondition_given():  # the studio changed since If-Match was checked
+                    raise PreconditionFailed()
                 return None
             uow.commit()
             return made.generation

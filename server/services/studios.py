@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 from server.domain.clock import utcnow
+from server.domain.conditional import require_version
 from server.domain.errors import NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
 from server.domain.states import StreamState
 from server.services.changes import apply_changes, given
+from server.services.retry import retry_on_concurrent_change
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.models import Studio
 from server.storage.reads import StudioReads
@@ -53,6 +55,7 @@ class StudioService:
             raise NotFound("No such studio.")
         return studio
 
+    @retry_on_concurrent_change
     def update(
         self,
         account_id: str,
@@ -63,6 +66,7 @@ class StudioService:
     ) -> Studio:
         with self._uow() as uow:
             studio = require_studio(uow, account_id, studio_id)
+            require_version(studio.version)
             if apply_changes(studio, given(name=name, auto_go_live=auto_go_live)):
                 studio.updated_at = utcnow()
                 uow.commit()

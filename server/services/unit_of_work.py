@@ -6,14 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
 
 from server.domain.clock import utcnow
+from server.domain.conditional import precondition_given
+from server.domain.errors import ConcurrentChange, IdempotencyInProgress, PreconditionFailed
+from server.domain.idempotency import current_idempotency
 from server.domain.request_context import current_request_id
 from server.storage.event_repositories import (
     EventRepository,
     WebhookRepository,
     delivery_wakeups,
 )
+from server.storage.idempotency_repository import IdempotencyRepository
 from server.storage.oauth_repositories import OAuthRepository
 from server.storage.repositories import (
     AccountRepository,
@@ -62,6 +67,7 @@ class UnitOfWork:
         self.user_sessions = UserSessionRepository(self.session)
         self.relay_leases = RelayLeaseRepository(self.session)
         self.ingest_nodes = IngestNodeRepository(self.session)
+        self.idempotency = IdempotencyRepository(self.session)
         self.oauth = OAuthRepository(self.session)
         return self
 
@@ -73,16 +79,48 @@ class UnitOfWork:
     def flush(self) -> None:
         """Sends the pending writes, so the queries of this unit of work see them (ids,
         constraints); nothing is committed."""
-        self.session.flush()
+        with _versioned_writes():
+            self.session.flush()
 
     def commit(self) -> None:
+        """Writes the queued events and commits. Serving a POST with an Idempotency-Key, it
+        also marks the key's record `applied` in this same transaction (the request's first
+        commit; server/services/idempotency.py): the change and the record that forbids
+        repeating it commit together or not at all."""
         from server.services.event_objects import render
 
         self.events.write_queued(render)
-        self.session.commit()
+        binding = current_idempotency.get()
+        if (
+            binding is not None
+            and not binding.applied
+            and not self.idempotency.mark_applied(binding.record_id, binding.lock_token)
+        ):
+            # The reservation is no longer this request's (taken over): commit nothing.
+            self.session.rollback()
+            raise IdempotencyInProgress()
+        with _versioned_writes():
+            self.session.commit()
+        if binding is not None:
+            binding.applied = True
         if self.events.scheduled_deliveries:
             self.events.scheduled_deliveries = 0
             delivery_wakeups.wake()
+
+
+class _versioned_writes:  # noqa: N801 (a context manager used like a function)
+    """A versioned row (version_id_col) changed since this unit of work read it: 412 when the
+    request said If-Match (its precondition no longer holds), else ConcurrentChange, which the
+    service answers by running the call again (server/services/retry.py)."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: object, exc: object, traceback: object) -> None:
+        if isinstance(exc, StaleDataError):
+            if precondition_given():
+                raise PreconditionFailed() from exc
+            raise ConcurrentChange(str(exc)) from exc
 
 
 UnitOfWorkFactory = Callable[[], UnitOfWork]

@@ -197,8 +197,11 @@ class DeliveryWorker:
         return batch
 
     def purge(self) -> int:
+        """One bounded batch of housekeeping: events past 30 days and Idempotency-Key records
+        past their 24 hours (server/services/idempotency.py); returns the events deleted."""
         with self._uow() as uow:
             deleted = uow.events.purge(self._clock() - RETENTION, PURGE_BATCH)
+            uow.idempotency.purge(self._clock(), PURGE_BATCH)
             uow.commit()
         self._last_purge = self._clock()
         return deleted

@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from server.domain.clock import Clock, utcnow
+from server.domain.conditional import require_version
 from server.domain.errors import Conflict, ErrorCode, InvalidRequest, NotFound
 from server.domain.ids import new_id
 from server.domain.pagination import Page, PageRequest, page_from_rows
@@ -20,6 +21,7 @@ from server.domain.states import WebhookDeliveryStatus
 from server.services.event_objects import render
 from server.services.events import RETENTION, require_known_types
 from server.services.outbound import PLATFORM_CALLER, IPAddress, OutboundGuard
+from server.services.retry import retry_on_concurrent_change
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.event_repositories import new_delivery
 from server.storage.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -124,6 +126,7 @@ class WebhookService:
         with self._uow() as uow:
             return _require(uow, account_id, webhook_id)
 
+    @retry_on_concurrent_change
     def update(
         self,
         account_id: str,
@@ -139,6 +142,7 @@ class WebhookService:
         types = _types_column(event_types) if event_types is not _UNSET else _UNSET
         with self._uow() as uow:
             endpoint = _require(uow, account_id, webhook_id)
+            require_version(endpoint.version)
             if url is not None:
                 endpoint.url = url
             if types is not _UNSET:
@@ -154,11 +158,15 @@ class WebhookService:
             uow.commit()
             return endpoint
 
+    @retry_on_concurrent_change
     def delete(self, account_id: str, webhook_id: str) -> None:
         with self._uow() as uow:
-            uow.webhooks.delete(_require(uow, account_id, webhook_id))
+            endpoint = _require(uow, account_id, webhook_id)
+            require_version(endpoint.version)
+            uow.webhooks.delete(endpoint)
             uow.commit()
 
+    @retry_on_concurrent_change
     def rotate_secret(self, account_id: str, webhook_id: str) -> tuple[WebhookEndpoint, str]:
         """A new secret; the current one keeps signing beside it for 24 hours."""
         secret = new_signing_secret()

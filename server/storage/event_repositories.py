@@ -333,7 +333,12 @@ class WebhookRepository:
         result = self.session.execute(
             update(WebhookEndpoint)
             .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.enabled.is_(True))
-            .values(enabled=False, disabled_reason=reason, updated_at=now)
+            .values(
+                enabled=False,
+                disabled_reason=reason,
+                updated_at=now,
+                version=WebhookEndpoint.version + 1,
+            )
             .execution_options(synchronize_session=False)
         )
         return cast(CursorResult[Any], result).rowcount == 1

@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -133,6 +134,11 @@ class Studio(Base):
     stream_error: Mapped[str | None] = mapped_column(String(64), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The row's version: 1 on insert, incremented by every change of what the resource's
+    # representation shows (the ORM's version_id_col; the Core UPDATEs of the repositories add
+    # one themselves). The strong ETag is derived from it (server/handlers/shaping.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Connection(Base):
@@ -147,6 +153,11 @@ class Connection(Base):
     handle: Mapped[str] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(32), default="active")
     linked_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The row's version: 1 on insert, incremented by every change of what the resource's
+    # representation shows (the ORM's version_id_col; the Core UPDATEs of the repositories add
+    # one themselves). The strong ETag is derived from it (server/handlers/shaping.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Source(Base):
@@ -167,6 +178,11 @@ class Source(Base):
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The row's version: 1 on insert, incremented by every change of what the resource's
+    # representation shows (the ORM's version_id_col; the Core UPDATEs of the repositories add
+    # one themselves). The strong ETag is derived from it (server/handlers/shaping.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Destination(Base):
@@ -203,6 +219,11 @@ class Destination(Base):
     health_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The row's version: 1 on insert, incremented by every change of what the resource's
+    # representation shows (the ORM's version_id_col; the Core UPDATEs of the repositories add
+    # one themselves). The strong ETag is derived from it (server/handlers/shaping.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:  # never the stream key
         return f"<Destination {self.id} {self.platform}>"
@@ -299,6 +320,11 @@ class MediaAsset(Base):
     ready_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The row's version: 1 on insert, incremented by every change of what the resource's
+    # representation shows (the ORM's version_id_col; the Core UPDATEs of the repositories add
+    # one themselves). The strong ETag is derived from it (server/handlers/shaping.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
 
 class Event(Base):
@@ -342,6 +368,11 @@ class WebhookEndpoint(Base):
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The row's version: 1 on insert, incremented by every change of what the resource's
+    # representation shows (the ORM's version_id_col; the Core UPDATEs of the repositories add
+    # one themselves). The strong ETag is derived from it (server/handlers/shaping.py).
+    version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    __mapper_args__ = {"version_id_col": version}
 
     def __repr__(self) -> str:  # never the secret
         return f"<WebhookEndpoint {self.id}>"
@@ -408,6 +439,35 @@ class IngestNode(Base):
     node_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     protocol: Mapped[str] = mapped_column(String(16), index=True)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class IdempotencyRecord(Base):
+    """One Idempotency-Key of one API key on one method and path (server/services/idempotency.py):
+    reserved (`in_progress`) in a transaction of its own before the handler runs, marked
+    `applied` inside the transaction of the request's first change, `completed` with the
+    response to replay once the answer is known. Kept 24 hours."""
+
+    __tablename__ = "idempotency_records"
+    __table_args__ = (UniqueConstraint("api_key_id", "method", "path", "idempotency_key"),)
+
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    api_key_id: Mapped[str] = mapped_column(String(40))
+    method: Mapped[str] = mapped_column(String(8))
+    path: Mapped[str] = mapped_column(String(1024))
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    # SHA-256 (hex) of the canonical request body (server/domain/idempotency.py).
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))  # in_progress, applied, completed
+    # The reservation's holder; a takeover after `locked_until` changes it, so the first
+    # holder's late commit no longer matches and changes nothing.
+    lock_token: Mapped[str] = mapped_column(String(32))
+    locked_until: Mapped[datetime] = mapped_column(UTCDateTime())
+    response_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # JSON object of the replayed headers (Location, ETag).
+    response_headers: Mapped[str | None] = mapped_column(Text, nullable=True)
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
 
 
 class OAuthClient(Base):

@@ -249,6 +249,7 @@ class StudioStreamRepository:
         at: datetime,
         *,
         generation: int | None = None,
+        version: int | None = None,
         **values: Any,
     ) -> StreamTransitionMade | None:
         """Moves the studio to `to_state` if it is in one of `from_states` (and, when given, still
@@ -264,12 +265,15 @@ class StudioStreamRepository:
             ]
             if generation is not None:
                 conditions.append(Studio.stream_generation == generation)
+            if version is not None:  # If-Match: only the studio as the caller last read it
+                conditions.append(Studio.version == version)
             new_generation = self.session.execute(
                 update(Studio)
                 .where(*conditions)
                 .values(
                     stream_state=to_state,
                     stream_generation=Studio.stream_generation + 1,
+                    version=Studio.version + 1,  # the studio's ETag changes with its state
                     updated_at=at,
                     **values,
                 )
@@ -447,7 +451,7 @@ class SourceRepository:
         self.session.execute(
             update(Source)
             .where(Source.id == source_id, Source.status != status)
-            .values(status=status, updated_at=now)
+            .values(status=status, updated_at=now, version=Source.version + 1)
             .execution_options(synchronize_session=False)
         )
 
@@ -457,7 +461,7 @@ class SourceRepository:
         result = self.session.execute(
             update(Source)
             .where(Source.kind == kind, Source.status != status)
-            .values(status=status, updated_at=now)
+            .values(status=status, updated_at=now, version=Source.version + 1)
             .execution_options(synchronize_session=False)
         )
         return _rowcount(result)
@@ -630,7 +634,7 @@ class ConnectionRepository:
         self.session.execute(
             update(Destination)
             .where(Destination.connection_id == connection.id)
-            .values(connection_id=None, updated_at=at)
+            .values(connection_id=None, updated_at=at, version=Destination.version + 1)
             .execution_options(synchronize_session=False)
         )
         self.session.execute(
@@ -766,7 +770,13 @@ class MediaAssetRepository:
         result = self.session.execute(
             update(MediaAsset)
             .where(MediaAsset.id == media_id, MediaAsset.status == MediaStatus.PENDING_UPLOAD)
-            .values(status=status, failure_reason=failure_reason, ready_at=ready_at, updated_at=now)
+            .values(
+                status=status,
+                failure_reason=failure_reason,
+                ready_at=ready_at,
+                updated_at=now,
+                version=MediaAsset.version + 1,
+            )
         )
         return _rowcount(result) == 1
 

@@ -24,6 +24,7 @@ class Studio:
     account_id: str
     stream_state: str = "offline"
     stream_generation: int = 0
+    version: int = 1
     stream_started_at: datetime | None = None
     program: str | None = None
     updated_at: datetime = field(default_factory=utcnow)
@@ -115,10 +116,11 @@ class _Stream:
         at: datetime,
         *,
         generation: int | None = None,
+        version: int | None = None,
         **values: Any,
     ) -> StreamTransitionMade | None:
-        """As the repository: from one of `from_states` (at `generation` when given), moving
-        the generation on and logging the step."""
+        """As the repository: from one of `from_states` (at `generation` and `version` when
+        given), moving the generation and the version on and logging the step."""
         studio = self._uow.data.studios.get(studio_id)
         if studio is None or studio.account_id != account_id:
             return None
@@ -126,9 +128,12 @@ class _Stream:
             return None
         if generation is not None and studio.stream_generation != generation:
             return None
+        if version is not None and studio.version != version:
+            return None
         previous = studio.stream_state
         studio.stream_state, studio.updated_at = to_state, at
         studio.stream_generation += 1
+        studio.version += 1
         for name, value in values.items():
             setattr(studio, name, value)
         self._uow.data.transitions.append((studio_id, previous, to_state))

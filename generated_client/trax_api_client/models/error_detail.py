@@ -22,7 +22,8 @@ class ErrorDetail:
             `payload_too_large`, `unsupported_media_type`, `rate_limited`, `write_disabled`,
             `internal_error`, `service_unavailable`, `request_timeout`, `no_enabled_destination`,
             `destination_missing_stream_key`, `stream_busy`, `limit_reached`,
-            `webhook_disabled`; and, from the upload URLs of the embedded media store,
+            `webhook_disabled`, `precondition_failed`, `idempotency_key_reused`,
+            `idempotency_in_progress`; and, from the upload URLs of the embedded media store,
             `upload_url_invalid`, `upload_url_expired`, `upload_not_pending`,
             `upload_in_progress`.
              Example: not_found.

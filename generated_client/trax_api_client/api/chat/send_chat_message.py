@@ -9,15 +9,18 @@ from ...client import AuthenticatedClient, Client
 from ...models.chat_message import ChatMessage
 from ...models.error import Error
 from ...models.send_chat_message_request import SendChatMessageRequest
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     studio_id: str,
     *,
     body: SendChatMessageRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -65,6 +68,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_408
 
+    if response.status_code == 409:
+        response_409 = Error.from_dict(response.json())
+
+        return response_409
+
     if response.status_code == 413:
         response_413 = Error.from_dict(response.json())
 
@@ -74,6 +82,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_415 = Error.from_dict(response.json())
 
         return response_415
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
 
     if response.status_code == 429:
         response_429 = Error.from_dict(response.json())
@@ -110,6 +123,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: SendChatMessageRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ChatMessage | Error]:
     """Send a chat message
 
@@ -123,6 +137,7 @@ def sync_detailed(
 
     Args:
         studio_id (str):
+        idempotency_key (str | Unset):
         body (SendChatMessageRequest): The chat message to send to every chat-enabled platform of
             the studio.
 
@@ -137,6 +152,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         studio_id=studio_id,
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -151,6 +167,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: SendChatMessageRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> ChatMessage | Error | None:
     """Send a chat message
 
@@ -164,6 +181,7 @@ def sync(
 
     Args:
         studio_id (str):
+        idempotency_key (str | Unset):
         body (SendChatMessageRequest): The chat message to send to every chat-enabled platform of
             the studio.
 
@@ -179,6 +197,7 @@ def sync(
         studio_id=studio_id,
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -187,6 +206,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: SendChatMessageRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[ChatMessage | Error]:
     """Send a chat message
 
@@ -200,6 +220,7 @@ async def asyncio_detailed(
 
     Args:
         studio_id (str):
+        idempotency_key (str | Unset):
         body (SendChatMessageRequest): The chat message to send to every chat-enabled platform of
             the studio.
 
@@ -214,6 +235,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         studio_id=studio_id,
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -226,6 +248,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: SendChatMessageRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> ChatMessage | Error | None:
     """Send a chat message
 
@@ -239,6 +262,7 @@ async def asyncio(
 
     Args:
         studio_id (str):
+        idempotency_key (str | Unset):
         body (SendChatMessageRequest): The chat message to send to every chat-enabled platform of
             the studio.
 
@@ -255,5 +279,6 @@ async def asyncio(
             studio_id=studio_id,
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

@@ -9,15 +9,18 @@ from ...client import AuthenticatedClient, Client
 from ...models.create_destination_request import CreateDestinationRequest
 from ...models.destination import Destination
 from ...models.error import Error
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     studio_id: str,
     *,
     body: CreateDestinationRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -80,6 +83,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_415
 
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
     if response.status_code == 429:
         response_429 = Error.from_dict(response.json())
 
@@ -115,6 +123,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateDestinationRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Destination | Error]:
     """Add a destination
 
@@ -130,6 +139,7 @@ def sync_detailed(
 
     Args:
         studio_id (str):
+        idempotency_key (str | Unset):
         body (CreateDestinationRequest): The fields of a new destination.
 
     Raises:
@@ -143,6 +153,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         studio_id=studio_id,
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -157,6 +168,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: CreateDestinationRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Destination | Error | None:
     """Add a destination
 
@@ -172,6 +184,7 @@ def sync(
 
     Args:
         studio_id (str):
+        idempotency_key (str | Unset):
         body (CreateDestinationRequest): The fields of a new destination.
 
     Raises:
@@ -186,6 +199,7 @@ def sync(
         studio_id=studio_id,
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -194,6 +208,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateDestinationRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Destination | Error]:
     """Add a destination
 
@@ -209,6 +224,7 @@ async def asyncio_detailed(
 
     Args:
         studio_id (str):
+        idempotency_key (str | Unset):
         body (CreateDestinationRequest): The fields of a new destination.
 
     Raises:
@@ -222,6 +238,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         studio_id=studio_id,
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -234,6 +251,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: CreateDestinationRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Destination | Error | None:
     """Add a destination
 
@@ -249,6 +267,7 @@ async def asyncio(
 
     Args:
         studio_id (str):
+        idempotency_key (str | Unset):
         body (CreateDestinationRequest): The fields of a new destination.
 
     Raises:
@@ -264,5 +283,6 @@ async def asyncio(
             studio_id=studio_id,
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

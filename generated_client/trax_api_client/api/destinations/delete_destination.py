@@ -7,13 +7,18 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     studio_id: str,
     destination_id: str,
+    *,
+    if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(if_match, Unset):
+        headers["If-Match"] = if_match
 
     _kwargs: dict[str, Any] = {
         "method": "delete",
@@ -23,6 +28,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -50,6 +56,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_404 = Error.from_dict(response.json())
 
         return response_404
+
+    if response.status_code == 412:
+        response_412 = Error.from_dict(response.json())
+
+        return response_412
 
     if response.status_code == 429:
         response_429 = Error.from_dict(response.json())
@@ -86,6 +97,7 @@ def sync_detailed(
     destination_id: str,
     *,
     client: AuthenticatedClient | Client,
+    if_match: str | Unset = UNSET,
 ) -> Response[Any | Error]:
     """Remove a destination
 
@@ -95,6 +107,7 @@ def sync_detailed(
     Args:
         studio_id (str):
         destination_id (str):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -107,6 +120,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         studio_id=studio_id,
         destination_id=destination_id,
+        if_match=if_match,
     )
 
     response = client.get_httpx_client().request(
@@ -121,6 +135,7 @@ def sync(
     destination_id: str,
     *,
     client: AuthenticatedClient | Client,
+    if_match: str | Unset = UNSET,
 ) -> Any | Error | None:
     """Remove a destination
 
@@ -130,6 +145,7 @@ def sync(
     Args:
         studio_id (str):
         destination_id (str):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -143,6 +159,7 @@ def sync(
         studio_id=studio_id,
         destination_id=destination_id,
         client=client,
+        if_match=if_match,
     ).parsed
 
 
@@ -151,6 +168,7 @@ async def asyncio_detailed(
     destination_id: str,
     *,
     client: AuthenticatedClient | Client,
+    if_match: str | Unset = UNSET,
 ) -> Response[Any | Error]:
     """Remove a destination
 
@@ -160,6 +178,7 @@ async def asyncio_detailed(
     Args:
         studio_id (str):
         destination_id (str):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -172,6 +191,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         studio_id=studio_id,
         destination_id=destination_id,
+        if_match=if_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -184,6 +204,7 @@ async def asyncio(
     destination_id: str,
     *,
     client: AuthenticatedClient | Client,
+    if_match: str | Unset = UNSET,
 ) -> Any | Error | None:
     """Remove a destination
 
@@ -193,6 +214,7 @@ async def asyncio(
     Args:
         studio_id (str):
         destination_id (str):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -207,5 +229,6 @@ async def asyncio(
             studio_id=studio_id,
             destination_id=destination_id,
             client=client,
+            if_match=if_match,
         )
     ).parsed

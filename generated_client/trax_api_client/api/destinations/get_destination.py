@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
@@ -8,13 +8,18 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.destination import Destination
 from ...models.error import Error
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     studio_id: str,
     destination_id: str,
+    *,
+    if_none_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -24,14 +29,21 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Destination | Error | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | Destination | Error | None:
     if response.status_code == 200:
         response_200 = Destination.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = Error.from_dict(response.json())
@@ -74,7 +86,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Destination | Error]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | Destination | Error]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -88,7 +102,8 @@ def sync_detailed(
     destination_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Destination | Error]:
+    if_none_match: str | Unset = UNSET,
+) -> Response[Any | Destination | Error]:
     """Get a destination
 
      One destination of the studio. The stream key is never returned.
@@ -96,18 +111,20 @@ def sync_detailed(
     Args:
         studio_id (str):
         destination_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Destination | Error]
+        Response[Any | Destination | Error]
     """
 
     kwargs = _get_kwargs(
         studio_id=studio_id,
         destination_id=destination_id,
+        if_none_match=if_none_match,
     )
 
     response = client.get_httpx_client().request(
@@ -122,7 +139,8 @@ def sync(
     destination_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Destination | Error | None:
+    if_none_match: str | Unset = UNSET,
+) -> Any | Destination | Error | None:
     """Get a destination
 
      One destination of the studio. The stream key is never returned.
@@ -130,19 +148,21 @@ def sync(
     Args:
         studio_id (str):
         destination_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Destination | Error
+        Any | Destination | Error
     """
 
     return sync_detailed(
         studio_id=studio_id,
         destination_id=destination_id,
         client=client,
+        if_none_match=if_none_match,
     ).parsed
 
 
@@ -151,7 +171,8 @@ async def asyncio_detailed(
     destination_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Destination | Error]:
+    if_none_match: str | Unset = UNSET,
+) -> Response[Any | Destination | Error]:
     """Get a destination
 
      One destination of the studio. The stream key is never returned.
@@ -159,18 +180,20 @@ async def asyncio_detailed(
     Args:
         studio_id (str):
         destination_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Destination | Error]
+        Response[Any | Destination | Error]
     """
 
     kwargs = _get_kwargs(
         studio_id=studio_id,
         destination_id=destination_id,
+        if_none_match=if_none_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -183,7 +206,8 @@ async def asyncio(
     destination_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Destination | Error | None:
+    if_none_match: str | Unset = UNSET,
+) -> Any | Destination | Error | None:
     """Get a destination
 
      One destination of the studio. The stream key is never returned.
@@ -191,13 +215,14 @@ async def asyncio(
     Args:
         studio_id (str):
         destination_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Destination | Error
+        Any | Destination | Error
     """
 
     return (
@@ -205,5 +230,6 @@ async def asyncio(
             studio_id=studio_id,
             destination_id=destination_id,
             client=client,
+            if_none_match=if_none_match,
         )
     ).parsed

@@ -9,7 +9,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.destination import Destination
 from ...models.error import Error
 from ...models.update_destination_request import UpdateDestinationRequest
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
@@ -17,8 +17,11 @@ def _get_kwargs(
     destination_id: str,
     *,
     body: UpdateDestinationRequest,
+    if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_match, Unset):
+        headers["If-Match"] = if_match
 
     _kwargs: dict[str, Any] = {
         "method": "patch",
@@ -72,6 +75,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_409
 
+    if response.status_code == 412:
+        response_412 = Error.from_dict(response.json())
+
+        return response_412
+
     if response.status_code == 413:
         response_413 = Error.from_dict(response.json())
 
@@ -118,6 +126,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UpdateDestinationRequest,
+    if_match: str | Unset = UNSET,
 ) -> Response[Destination | Error]:
     """Update a destination
 
@@ -131,6 +140,7 @@ def sync_detailed(
     Args:
         studio_id (str):
         destination_id (str):
+        if_match (str | Unset):
         body (UpdateDestinationRequest): The fields to change on a destination; absent fields keep
             their value.
 
@@ -146,6 +156,7 @@ def sync_detailed(
         studio_id=studio_id,
         destination_id=destination_id,
         body=body,
+        if_match=if_match,
     )
 
     response = client.get_httpx_client().request(
@@ -161,6 +172,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: UpdateDestinationRequest,
+    if_match: str | Unset = UNSET,
 ) -> Destination | Error | None:
     """Update a destination
 
@@ -174,6 +186,7 @@ def sync(
     Args:
         studio_id (str):
         destination_id (str):
+        if_match (str | Unset):
         body (UpdateDestinationRequest): The fields to change on a destination; absent fields keep
             their value.
 
@@ -190,6 +203,7 @@ def sync(
         destination_id=destination_id,
         client=client,
         body=body,
+        if_match=if_match,
     ).parsed
 
 
@@ -199,6 +213,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UpdateDestinationRequest,
+    if_match: str | Unset = UNSET,
 ) -> Response[Destination | Error]:
     """Update a destination
 
@@ -212,6 +227,7 @@ async def asyncio_detailed(
     Args:
         studio_id (str):
         destination_id (str):
+        if_match (str | Unset):
         body (UpdateDestinationRequest): The fields to change on a destination; absent fields keep
             their value.
 
@@ -227,6 +243,7 @@ async def asyncio_detailed(
         studio_id=studio_id,
         destination_id=destination_id,
         body=body,
+        if_match=if_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -240,6 +257,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: UpdateDestinationRequest,
+    if_match: str | Unset = UNSET,
 ) -> Destination | Error | None:
     """Update a destination
 
@@ -253,6 +271,7 @@ async def asyncio(
     Args:
         studio_id (str):
         destination_id (str):
+        if_match (str | Unset):
         body (UpdateDestinationRequest): The fields to change on a destination; absent fields keep
             their value.
 
@@ -270,5 +289,6 @@ async def asyncio(
             destination_id=destination_id,
             client=client,
             body=body,
+            if_match=if_match,
         )
     ).parsed

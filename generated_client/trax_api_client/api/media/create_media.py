@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.create_media_request import CreateMediaRequest
 from ...models.created_media_asset import CreatedMediaAsset
 from ...models.error import Error
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: CreateMediaRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -58,6 +61,11 @@ def _parse_response(
 
         return response_408
 
+    if response.status_code == 409:
+        response_409 = Error.from_dict(response.json())
+
+        return response_409
+
     if response.status_code == 413:
         response_413 = Error.from_dict(response.json())
 
@@ -67,6 +75,11 @@ def _parse_response(
         response_415 = Error.from_dict(response.json())
 
         return response_415
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
 
     if response.status_code == 429:
         response_429 = Error.from_dict(response.json())
@@ -104,6 +117,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateMediaRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[CreatedMediaAsset | Error]:
     """Start a media upload
 
@@ -125,6 +139,7 @@ def sync_detailed(
     over a lower configured maximum is `400 invalid_request`).
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateMediaRequest): The file to add to the media library; the response holds where
             to upload it.
 
@@ -138,6 +153,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -151,6 +167,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: CreateMediaRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> CreatedMediaAsset | Error | None:
     """Start a media upload
 
@@ -172,6 +189,7 @@ def sync(
     over a lower configured maximum is `400 invalid_request`).
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateMediaRequest): The file to add to the media library; the response holds where
             to upload it.
 
@@ -186,6 +204,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -193,6 +212,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateMediaRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[CreatedMediaAsset | Error]:
     """Start a media upload
 
@@ -214,6 +234,7 @@ async def asyncio_detailed(
     over a lower configured maximum is `400 invalid_request`).
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateMediaRequest): The file to add to the media library; the response holds where
             to upload it.
 
@@ -227,6 +248,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -238,6 +260,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: CreateMediaRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> CreatedMediaAsset | Error | None:
     """Start a media upload
 
@@ -259,6 +282,7 @@ async def asyncio(
     over a lower configured maximum is `400 invalid_request`).
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateMediaRequest): The file to add to the media library; the response holds where
             to upload it.
 
@@ -274,5 +298,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

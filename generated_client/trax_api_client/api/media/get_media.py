@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
@@ -8,12 +8,17 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.media_asset import MediaAsset
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     media_id: str,
+    *,
+    if_none_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -22,14 +27,21 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | MediaAsset | None:
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Any | Error | MediaAsset | None:
     if response.status_code == 200:
         response_200 = MediaAsset.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = Error.from_dict(response.json())
@@ -72,7 +84,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | MediaAsset]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | Error | MediaAsset]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -85,7 +99,8 @@ def sync_detailed(
     media_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | MediaAsset]:
+    if_none_match: str | Unset = UNSET,
+) -> Response[Any | Error | MediaAsset]:
     """Get a media asset
 
      One of the caller's media assets, with the outcome of its upload. Another account's
@@ -99,17 +114,19 @@ def sync_detailed(
 
     Args:
         media_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | MediaAsset]
+        Response[Any | Error | MediaAsset]
     """
 
     kwargs = _get_kwargs(
         media_id=media_id,
+        if_none_match=if_none_match,
     )
 
     response = client.get_httpx_client().request(
@@ -123,7 +140,8 @@ def sync(
     media_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | MediaAsset | None:
+    if_none_match: str | Unset = UNSET,
+) -> Any | Error | MediaAsset | None:
     """Get a media asset
 
      One of the caller's media assets, with the outcome of its upload. Another account's
@@ -137,18 +155,20 @@ def sync(
 
     Args:
         media_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | MediaAsset
+        Any | Error | MediaAsset
     """
 
     return sync_detailed(
         media_id=media_id,
         client=client,
+        if_none_match=if_none_match,
     ).parsed
 
 
@@ -156,7 +176,8 @@ async def asyncio_detailed(
     media_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | MediaAsset]:
+    if_none_match: str | Unset = UNSET,
+) -> Response[Any | Error | MediaAsset]:
     """Get a media asset
 
      One of the caller's media assets, with the outcome of its upload. Another account's
@@ -170,17 +191,19 @@ async def asyncio_detailed(
 
     Args:
         media_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | MediaAsset]
+        Response[Any | Error | MediaAsset]
     """
 
     kwargs = _get_kwargs(
         media_id=media_id,
+        if_none_match=if_none_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -192,7 +215,8 @@ async def asyncio(
     media_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | MediaAsset | None:
+    if_none_match: str | Unset = UNSET,
+) -> Any | Error | MediaAsset | None:
     """Get a media asset
 
      One of the caller's media assets, with the outcome of its upload. Another account's
@@ -206,18 +230,20 @@ async def asyncio(
 
     Args:
         media_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | MediaAsset
+        Any | Error | MediaAsset
     """
 
     return (
         await asyncio_detailed(
             media_id=media_id,
             client=client,
+            if_none_match=if_none_match,
         )
     ).parsed

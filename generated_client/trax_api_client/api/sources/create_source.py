@@ -9,15 +9,18 @@ from ...client import AuthenticatedClient, Client
 from ...models.create_source_request import CreateSourceRequest
 from ...models.error import Error
 from ...models.source import Source
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     studio_id: str,
     *,
     body: CreateSourceRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -80,6 +83,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_415
 
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
+
     if response.status_code == 429:
         response_429 = Error.from_dict(response.json())
 
@@ -115,6 +123,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateSourceRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | Source]:
     """Add a source
 
@@ -127,6 +136,7 @@ def sync_detailed(
 
     Args:
         studio_id (str):
+        idempotency_key (str | Unset):
         body (CreateSourceRequest): The fields of a new source.
 
     Raises:
@@ -140,6 +150,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         studio_id=studio_id,
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -154,6 +165,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: CreateSourceRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | Source | None:
     """Add a source
 
@@ -166,6 +178,7 @@ def sync(
 
     Args:
         studio_id (str):
+        idempotency_key (str | Unset):
         body (CreateSourceRequest): The fields of a new source.
 
     Raises:
@@ -180,6 +193,7 @@ def sync(
         studio_id=studio_id,
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -188,6 +202,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateSourceRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | Source]:
     """Add a source
 
@@ -200,6 +215,7 @@ async def asyncio_detailed(
 
     Args:
         studio_id (str):
+        idempotency_key (str | Unset):
         body (CreateSourceRequest): The fields of a new source.
 
     Raises:
@@ -213,6 +229,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         studio_id=studio_id,
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -225,6 +242,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: CreateSourceRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | Source | None:
     """Add a source
 
@@ -237,6 +255,7 @@ async def asyncio(
 
     Args:
         studio_id (str):
+        idempotency_key (str | Unset):
         body (CreateSourceRequest): The fields of a new source.
 
     Raises:
@@ -252,5 +271,6 @@ async def asyncio(
             studio_id=studio_id,
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

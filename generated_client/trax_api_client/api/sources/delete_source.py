@@ -7,13 +7,18 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     studio_id: str,
     source_id: str,
+    *,
+    if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(if_match, Unset):
+        headers["If-Match"] = if_match
 
     _kwargs: dict[str, Any] = {
         "method": "delete",
@@ -23,6 +28,7 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
@@ -50,6 +56,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_404 = Error.from_dict(response.json())
 
         return response_404
+
+    if response.status_code == 412:
+        response_412 = Error.from_dict(response.json())
+
+        return response_412
 
     if response.status_code == 429:
         response_429 = Error.from_dict(response.json())
@@ -86,6 +97,7 @@ def sync_detailed(
     source_id: str,
     *,
     client: AuthenticatedClient | Client,
+    if_match: str | Unset = UNSET,
 ) -> Response[Any | Error]:
     """Remove a source
 
@@ -94,6 +106,7 @@ def sync_detailed(
     Args:
         studio_id (str):
         source_id (str):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -106,6 +119,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         studio_id=studio_id,
         source_id=source_id,
+        if_match=if_match,
     )
 
     response = client.get_httpx_client().request(
@@ -120,6 +134,7 @@ def sync(
     source_id: str,
     *,
     client: AuthenticatedClient | Client,
+    if_match: str | Unset = UNSET,
 ) -> Any | Error | None:
     """Remove a source
 
@@ -128,6 +143,7 @@ def sync(
     Args:
         studio_id (str):
         source_id (str):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -141,6 +157,7 @@ def sync(
         studio_id=studio_id,
         source_id=source_id,
         client=client,
+        if_match=if_match,
     ).parsed
 
 
@@ -149,6 +166,7 @@ async def asyncio_detailed(
     source_id: str,
     *,
     client: AuthenticatedClient | Client,
+    if_match: str | Unset = UNSET,
 ) -> Response[Any | Error]:
     """Remove a source
 
@@ -157,6 +175,7 @@ async def asyncio_detailed(
     Args:
         studio_id (str):
         source_id (str):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -169,6 +188,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         studio_id=studio_id,
         source_id=source_id,
+        if_match=if_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -181,6 +201,7 @@ async def asyncio(
     source_id: str,
     *,
     client: AuthenticatedClient | Client,
+    if_match: str | Unset = UNSET,
 ) -> Any | Error | None:
     """Remove a source
 
@@ -189,6 +210,7 @@ async def asyncio(
     Args:
         studio_id (str):
         source_id (str):
+        if_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -203,5 +225,6 @@ async def asyncio(
             studio_id=studio_id,
             source_id=source_id,
             client=client,
+            if_match=if_match,
         )
     ).parsed

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
@@ -8,13 +8,18 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.source import Source
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     studio_id: str,
     source_id: str,
+    *,
+    if_none_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -24,14 +29,19 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | Source | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | Error | Source | None:
     if response.status_code == 200:
         response_200 = Source.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = Error.from_dict(response.json())
@@ -74,7 +84,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | Source]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | Error | Source]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -88,7 +100,8 @@ def sync_detailed(
     source_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | Source]:
+    if_none_match: str | Unset = UNSET,
+) -> Response[Any | Error | Source]:
     """Get a source
 
      One source of the studio, with its ingest details and reported status.
@@ -96,18 +109,20 @@ def sync_detailed(
     Args:
         studio_id (str):
         source_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | Source]
+        Response[Any | Error | Source]
     """
 
     kwargs = _get_kwargs(
         studio_id=studio_id,
         source_id=source_id,
+        if_none_match=if_none_match,
     )
 
     response = client.get_httpx_client().request(
@@ -122,7 +137,8 @@ def sync(
     source_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | Source | None:
+    if_none_match: str | Unset = UNSET,
+) -> Any | Error | Source | None:
     """Get a source
 
      One source of the studio, with its ingest details and reported status.
@@ -130,19 +146,21 @@ def sync(
     Args:
         studio_id (str):
         source_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | Source
+        Any | Error | Source
     """
 
     return sync_detailed(
         studio_id=studio_id,
         source_id=source_id,
         client=client,
+        if_none_match=if_none_match,
     ).parsed
 
 
@@ -151,7 +169,8 @@ async def asyncio_detailed(
     source_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | Source]:
+    if_none_match: str | Unset = UNSET,
+) -> Response[Any | Error | Source]:
     """Get a source
 
      One source of the studio, with its ingest details and reported status.
@@ -159,18 +178,20 @@ async def asyncio_detailed(
     Args:
         studio_id (str):
         source_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | Source]
+        Response[Any | Error | Source]
     """
 
     kwargs = _get_kwargs(
         studio_id=studio_id,
         source_id=source_id,
+        if_none_match=if_none_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -183,7 +204,8 @@ async def asyncio(
     source_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | Source | None:
+    if_none_match: str | Unset = UNSET,
+) -> Any | Error | Source | None:
     """Get a source
 
      One source of the studio, with its ingest details and reported status.
@@ -191,13 +213,14 @@ async def asyncio(
     Args:
         studio_id (str):
         source_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | Source
+        Any | Error | Source
     """
 
     return (
@@ -205,5 +228,6 @@ async def asyncio(
             studio_id=studio_id,
             source_id=source_id,
             client=client,
+            if_none_match=if_none_match,
         )
     ).parsed

@@ -9,7 +9,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.source import Source
 from ...models.update_source_request import UpdateSourceRequest
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
@@ -17,8 +17,11 @@ def _get_kwargs(
     source_id: str,
     *,
     body: UpdateSourceRequest,
+    if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_match, Unset):
+        headers["If-Match"] = if_match
 
     _kwargs: dict[str, Any] = {
         "method": "patch",
@@ -67,6 +70,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_408
 
+    if response.status_code == 412:
+        response_412 = Error.from_dict(response.json())
+
+        return response_412
+
     if response.status_code == 413:
         response_413 = Error.from_dict(response.json())
 
@@ -113,6 +121,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UpdateSourceRequest,
+    if_match: str | Unset = UNSET,
 ) -> Response[Error | Source]:
     """Update a source
 
@@ -122,6 +131,7 @@ def sync_detailed(
     Args:
         studio_id (str):
         source_id (str):
+        if_match (str | Unset):
         body (UpdateSourceRequest): The fields to change on a source; absent fields keep their
             value.
 
@@ -137,6 +147,7 @@ def sync_detailed(
         studio_id=studio_id,
         source_id=source_id,
         body=body,
+        if_match=if_match,
     )
 
     response = client.get_httpx_client().request(
@@ -152,6 +163,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: UpdateSourceRequest,
+    if_match: str | Unset = UNSET,
 ) -> Error | Source | None:
     """Update a source
 
@@ -161,6 +173,7 @@ def sync(
     Args:
         studio_id (str):
         source_id (str):
+        if_match (str | Unset):
         body (UpdateSourceRequest): The fields to change on a source; absent fields keep their
             value.
 
@@ -177,6 +190,7 @@ def sync(
         source_id=source_id,
         client=client,
         body=body,
+        if_match=if_match,
     ).parsed
 
 
@@ -186,6 +200,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UpdateSourceRequest,
+    if_match: str | Unset = UNSET,
 ) -> Response[Error | Source]:
     """Update a source
 
@@ -195,6 +210,7 @@ async def asyncio_detailed(
     Args:
         studio_id (str):
         source_id (str):
+        if_match (str | Unset):
         body (UpdateSourceRequest): The fields to change on a source; absent fields keep their
             value.
 
@@ -210,6 +226,7 @@ async def asyncio_detailed(
         studio_id=studio_id,
         source_id=source_id,
         body=body,
+        if_match=if_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -223,6 +240,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: UpdateSourceRequest,
+    if_match: str | Unset = UNSET,
 ) -> Error | Source | None:
     """Update a source
 
@@ -232,6 +250,7 @@ async def asyncio(
     Args:
         studio_id (str):
         source_id (str):
+        if_match (str | Unset):
         body (UpdateSourceRequest): The fields to change on a source; absent fields keep their
             value.
 
@@ -249,5 +268,6 @@ async def asyncio(
             source_id=source_id,
             client=client,
             body=body,
+            if_match=if_match,
         )
     ).parsed

@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.create_studio_request import CreateStudioRequest
 from ...models.error import Error
 from ...models.studio import Studio
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: CreateStudioRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -56,6 +59,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_408
 
+    if response.status_code == 409:
+        response_409 = Error.from_dict(response.json())
+
+        return response_409
+
     if response.status_code == 413:
         response_413 = Error.from_dict(response.json())
 
@@ -65,6 +73,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         response_415 = Error.from_dict(response.json())
 
         return response_415
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
 
     if response.status_code == 429:
         response_429 = Error.from_dict(response.json())
@@ -100,12 +113,14 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateStudioRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | Studio]:
     """Create a studio
 
      Creates a studio owned by the caller's account. The new studio starts `offline`.
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateStudioRequest): The fields of a new studio.
 
     Raises:
@@ -118,6 +133,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -131,12 +147,14 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: CreateStudioRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | Studio | None:
     """Create a studio
 
      Creates a studio owned by the caller's account. The new studio starts `offline`.
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateStudioRequest): The fields of a new studio.
 
     Raises:
@@ -150,6 +168,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -157,12 +176,14 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateStudioRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | Studio]:
     """Create a studio
 
      Creates a studio owned by the caller's account. The new studio starts `offline`.
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateStudioRequest): The fields of a new studio.
 
     Raises:
@@ -175,6 +196,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -186,12 +208,14 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: CreateStudioRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | Studio | None:
     """Create a studio
 
      Creates a studio owned by the caller's account. The new studio starts `offline`.
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateStudioRequest): The fields of a new studio.
 
     Raises:
@@ -206,5 +230,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

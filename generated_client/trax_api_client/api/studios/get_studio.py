@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
@@ -8,12 +8,17 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.studio import Studio
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     studio_id: str,
+    *,
+    if_none_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -22,14 +27,19 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | Studio | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | Error | Studio | None:
     if response.status_code == 200:
         response_200 = Studio.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = Error.from_dict(response.json())
@@ -72,7 +82,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | Studio]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | Error | Studio]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -85,7 +97,8 @@ def sync_detailed(
     studio_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | Studio]:
+    if_none_match: str | Unset = UNSET,
+) -> Response[Any | Error | Studio]:
     """Get a studio
 
      One of the caller's studios. Another account's studio answers `404 not_found`, exactly
@@ -93,17 +106,19 @@ def sync_detailed(
 
     Args:
         studio_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | Studio]
+        Response[Any | Error | Studio]
     """
 
     kwargs = _get_kwargs(
         studio_id=studio_id,
+        if_none_match=if_none_match,
     )
 
     response = client.get_httpx_client().request(
@@ -117,7 +132,8 @@ def sync(
     studio_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | Studio | None:
+    if_none_match: str | Unset = UNSET,
+) -> Any | Error | Studio | None:
     """Get a studio
 
      One of the caller's studios. Another account's studio answers `404 not_found`, exactly
@@ -125,18 +141,20 @@ def sync(
 
     Args:
         studio_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | Studio
+        Any | Error | Studio
     """
 
     return sync_detailed(
         studio_id=studio_id,
         client=client,
+        if_none_match=if_none_match,
     ).parsed
 
 
@@ -144,7 +162,8 @@ async def asyncio_detailed(
     studio_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | Studio]:
+    if_none_match: str | Unset = UNSET,
+) -> Response[Any | Error | Studio]:
     """Get a studio
 
      One of the caller's studios. Another account's studio answers `404 not_found`, exactly
@@ -152,17 +171,19 @@ async def asyncio_detailed(
 
     Args:
         studio_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | Studio]
+        Response[Any | Error | Studio]
     """
 
     kwargs = _get_kwargs(
         studio_id=studio_id,
+        if_none_match=if_none_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -174,7 +195,8 @@ async def asyncio(
     studio_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | Studio | None:
+    if_none_match: str | Unset = UNSET,
+) -> Any | Error | Studio | None:
     """Get a studio
 
      One of the caller's studios. Another account's studio answers `404 not_found`, exactly
@@ -182,18 +204,20 @@ async def asyncio(
 
     Args:
         studio_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | Studio
+        Any | Error | Studio
     """
 
     return (
         await asyncio_detailed(
             studio_id=studio_id,
             client=client,
+            if_none_match=if_none_match,
         )
     ).parsed

@@ -9,15 +9,18 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.studio import Studio
 from ...models.update_studio_request import UpdateStudioRequest
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     studio_id: str,
     *,
     body: UpdateStudioRequest,
+    if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_match, Unset):
+        headers["If-Match"] = if_match
 
     _kwargs: dict[str, Any] = {
         "method": "patch",
@@ -65,6 +68,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_408
 
+    if response.status_code == 412:
+        response_412 = Error.from_dict(response.json())
+
+        return response_412
+
     if response.status_code == 413:
         response_413 = Error.from_dict(response.json())
 
@@ -110,6 +118,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UpdateStudioRequest,
+    if_match: str | Unset = UNSET,
 ) -> Response[Error | Studio]:
     """Update a studio
 
@@ -118,6 +127,7 @@ def sync_detailed(
 
     Args:
         studio_id (str):
+        if_match (str | Unset):
         body (UpdateStudioRequest): The fields to change on a studio; absent fields keep their
             value.
 
@@ -132,6 +142,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         studio_id=studio_id,
         body=body,
+        if_match=if_match,
     )
 
     response = client.get_httpx_client().request(
@@ -146,6 +157,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: UpdateStudioRequest,
+    if_match: str | Unset = UNSET,
 ) -> Error | Studio | None:
     """Update a studio
 
@@ -154,6 +166,7 @@ def sync(
 
     Args:
         studio_id (str):
+        if_match (str | Unset):
         body (UpdateStudioRequest): The fields to change on a studio; absent fields keep their
             value.
 
@@ -169,6 +182,7 @@ def sync(
         studio_id=studio_id,
         client=client,
         body=body,
+        if_match=if_match,
     ).parsed
 
 
@@ -177,6 +191,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UpdateStudioRequest,
+    if_match: str | Unset = UNSET,
 ) -> Response[Error | Studio]:
     """Update a studio
 
@@ -185,6 +200,7 @@ async def asyncio_detailed(
 
     Args:
         studio_id (str):
+        if_match (str | Unset):
         body (UpdateStudioRequest): The fields to change on a studio; absent fields keep their
             value.
 
@@ -199,6 +215,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         studio_id=studio_id,
         body=body,
+        if_match=if_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -211,6 +228,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: UpdateStudioRequest,
+    if_match: str | Unset = UNSET,
 ) -> Error | Studio | None:
     """Update a studio
 
@@ -219,6 +237,7 @@ async def asyncio(
 
     Args:
         studio_id (str):
+        if_match (str | Unset):
         body (UpdateStudioRequest): The fields to change on a studio; absent fields keep their
             value.
 
@@ -235,5 +254,6 @@ async def asyncio(
             studio_id=studio_id,
             client=client,
             body=body,
+            if_match=if_match,
         )
     ).parsed

@@ -8,14 +8,17 @@ from ...client import AuthenticatedClient, Client
 from ...models.create_webhook_request import CreateWebhookRequest
 from ...models.error import Error
 from ...models.webhook_with_secret import WebhookWithSecret
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: CreateWebhookRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(idempotency_key, Unset):
+        headers["Idempotency-Key"] = idempotency_key
 
     _kwargs: dict[str, Any] = {
         "method": "post",
@@ -58,6 +61,11 @@ def _parse_response(
 
         return response_408
 
+    if response.status_code == 409:
+        response_409 = Error.from_dict(response.json())
+
+        return response_409
+
     if response.status_code == 413:
         response_413 = Error.from_dict(response.json())
 
@@ -67,6 +75,11 @@ def _parse_response(
         response_415 = Error.from_dict(response.json())
 
         return response_415
+
+    if response.status_code == 422:
+        response_422 = Error.from_dict(response.json())
+
+        return response_422
 
     if response.status_code == 429:
         response_429 = Error.from_dict(response.json())
@@ -104,6 +117,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateWebhookRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | WebhookWithSecret]:
     """Register a webhook endpoint
 
@@ -127,6 +141,7 @@ def sync_detailed(
     endpoint failing continuously for 5 days is disabled; both record `webhook.disabled`.
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateWebhookRequest): A new webhook endpoint.
 
     Raises:
@@ -139,6 +154,7 @@ def sync_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = client.get_httpx_client().request(
@@ -152,6 +168,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: CreateWebhookRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | WebhookWithSecret | None:
     """Register a webhook endpoint
 
@@ -175,6 +192,7 @@ def sync(
     endpoint failing continuously for 5 days is disabled; both record `webhook.disabled`.
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateWebhookRequest): A new webhook endpoint.
 
     Raises:
@@ -188,6 +206,7 @@ def sync(
     return sync_detailed(
         client=client,
         body=body,
+        idempotency_key=idempotency_key,
     ).parsed
 
 
@@ -195,6 +214,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: CreateWebhookRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Response[Error | WebhookWithSecret]:
     """Register a webhook endpoint
 
@@ -218,6 +238,7 @@ async def asyncio_detailed(
     endpoint failing continuously for 5 days is disabled; both record `webhook.disabled`.
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateWebhookRequest): A new webhook endpoint.
 
     Raises:
@@ -230,6 +251,7 @@ async def asyncio_detailed(
 
     kwargs = _get_kwargs(
         body=body,
+        idempotency_key=idempotency_key,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -241,6 +263,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: CreateWebhookRequest,
+    idempotency_key: str | Unset = UNSET,
 ) -> Error | WebhookWithSecret | None:
     """Register a webhook endpoint
 
@@ -264,6 +287,7 @@ async def asyncio(
     endpoint failing continuously for 5 days is disabled; both record `webhook.disabled`.
 
     Args:
+        idempotency_key (str | Unset):
         body (CreateWebhookRequest): A new webhook endpoint.
 
     Raises:
@@ -278,5 +302,6 @@ async def asyncio(
         await asyncio_detailed(
             client=client,
             body=body,
+            idempotency_key=idempotency_key,
         )
     ).parsed

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any
+from typing import Any, cast
 from urllib.parse import quote
 
 import httpx
@@ -8,12 +8,17 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.webhook import Webhook
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     webhook_id: str,
+    *,
+    if_none_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+    if not isinstance(if_none_match, Unset):
+        headers["If-None-Match"] = if_none_match
 
     _kwargs: dict[str, Any] = {
         "method": "get",
@@ -22,14 +27,19 @@ def _get_kwargs(
         ),
     }
 
+    _kwargs["headers"] = headers
     return _kwargs
 
 
-def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Error | Webhook | None:
+def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Any | Error | Webhook | None:
     if response.status_code == 200:
         response_200 = Webhook.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 304:
+        response_304 = cast(Any, None)
+        return response_304
 
     if response.status_code == 400:
         response_400 = Error.from_dict(response.json())
@@ -72,7 +82,9 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
         return None
 
 
-def _build_response(*, client: AuthenticatedClient | Client, response: httpx.Response) -> Response[Error | Webhook]:
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[Any | Error | Webhook]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -85,24 +97,27 @@ def sync_detailed(
     webhook_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | Webhook]:
+    if_none_match: str | Unset = UNSET,
+) -> Response[Any | Error | Webhook]:
     """Get a webhook endpoint
 
      One of the account's webhook endpoints (never its secret).
 
     Args:
         webhook_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | Webhook]
+        Response[Any | Error | Webhook]
     """
 
     kwargs = _get_kwargs(
         webhook_id=webhook_id,
+        if_none_match=if_none_match,
     )
 
     response = client.get_httpx_client().request(
@@ -116,25 +131,28 @@ def sync(
     webhook_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | Webhook | None:
+    if_none_match: str | Unset = UNSET,
+) -> Any | Error | Webhook | None:
     """Get a webhook endpoint
 
      One of the account's webhook endpoints (never its secret).
 
     Args:
         webhook_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | Webhook
+        Any | Error | Webhook
     """
 
     return sync_detailed(
         webhook_id=webhook_id,
         client=client,
+        if_none_match=if_none_match,
     ).parsed
 
 
@@ -142,24 +160,27 @@ async def asyncio_detailed(
     webhook_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Response[Error | Webhook]:
+    if_none_match: str | Unset = UNSET,
+) -> Response[Any | Error | Webhook]:
     """Get a webhook endpoint
 
      One of the account's webhook endpoints (never its secret).
 
     Args:
         webhook_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Error | Webhook]
+        Response[Any | Error | Webhook]
     """
 
     kwargs = _get_kwargs(
         webhook_id=webhook_id,
+        if_none_match=if_none_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -171,25 +192,28 @@ async def asyncio(
     webhook_id: str,
     *,
     client: AuthenticatedClient | Client,
-) -> Error | Webhook | None:
+    if_none_match: str | Unset = UNSET,
+) -> Any | Error | Webhook | None:
     """Get a webhook endpoint
 
      One of the account's webhook endpoints (never its secret).
 
     Args:
         webhook_id (str):
+        if_none_match (str | Unset):
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Error | Webhook
+        Any | Error | Webhook
     """
 
     return (
         await asyncio_detailed(
             webhook_id=webhook_id,
             client=client,
+            if_none_match=if_none_match,
         )
     ).parsed

@@ -9,15 +9,18 @@ from ...client import AuthenticatedClient, Client
 from ...models.error import Error
 from ...models.update_webhook_request import UpdateWebhookRequest
 from ...models.webhook import Webhook
-from ...types import Response
+from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     webhook_id: str,
     *,
     body: UpdateWebhookRequest,
+    if_match: str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+    if not isinstance(if_match, Unset):
+        headers["If-Match"] = if_match
 
     _kwargs: dict[str, Any] = {
         "method": "patch",
@@ -65,6 +68,11 @@ def _parse_response(*, client: AuthenticatedClient | Client, response: httpx.Res
 
         return response_408
 
+    if response.status_code == 412:
+        response_412 = Error.from_dict(response.json())
+
+        return response_412
+
     if response.status_code == 413:
         response_413 = Error.from_dict(response.json())
 
@@ -110,6 +118,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UpdateWebhookRequest,
+    if_match: str | Unset = UNSET,
 ) -> Response[Error | Webhook]:
     """Change a webhook endpoint
 
@@ -119,6 +128,7 @@ def sync_detailed(
 
     Args:
         webhook_id (str):
+        if_match (str | Unset):
         body (UpdateWebhookRequest): The fields to change.
 
     Raises:
@@ -132,6 +142,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         webhook_id=webhook_id,
         body=body,
+        if_match=if_match,
     )
 
     response = client.get_httpx_client().request(
@@ -146,6 +157,7 @@ def sync(
     *,
     client: AuthenticatedClient | Client,
     body: UpdateWebhookRequest,
+    if_match: str | Unset = UNSET,
 ) -> Error | Webhook | None:
     """Change a webhook endpoint
 
@@ -155,6 +167,7 @@ def sync(
 
     Args:
         webhook_id (str):
+        if_match (str | Unset):
         body (UpdateWebhookRequest): The fields to change.
 
     Raises:
@@ -169,6 +182,7 @@ def sync(
         webhook_id=webhook_id,
         client=client,
         body=body,
+        if_match=if_match,
     ).parsed
 
 
@@ -177,6 +191,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient | Client,
     body: UpdateWebhookRequest,
+    if_match: str | Unset = UNSET,
 ) -> Response[Error | Webhook]:
     """Change a webhook endpoint
 
@@ -186,6 +201,7 @@ async def asyncio_detailed(
 
     Args:
         webhook_id (str):
+        if_match (str | Unset):
         body (UpdateWebhookRequest): The fields to change.
 
     Raises:
@@ -199,6 +215,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         webhook_id=webhook_id,
         body=body,
+        if_match=if_match,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -211,6 +228,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient | Client,
     body: UpdateWebhookRequest,
+    if_match: str | Unset = UNSET,
 ) -> Error | Webhook | None:
     """Change a webhook endpoint
 
@@ -220,6 +238,7 @@ async def asyncio(
 
     Args:
         webhook_id (str):
+        if_match (str | Unset):
         body (UpdateWebhookRequest): The fields to change.
 
     Raises:
@@ -235,5 +254,6 @@ async def asyncio(
             webhook_id=webhook_id,
             client=client,
             body=body,
+            if_match=if_match,
         )
     ).parsed
