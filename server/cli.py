@@ -817,8 +817,9 @@ def maintenance_new_secret_key(as_json: bool) -> None:
 @maintenance.command("purge")
 @json_option
 def maintenance_purge(as_json: bool) -> None:
-    """Delete events past their 30-day retention (with their deliveries) and Idempotency-Key
-    records past their 24 hours, 1,000 at a time."""
+    """Delete events past their 30-day retention (with their deliveries), Idempotency-Key
+    records past their 24 hours and OAuth authorization codes a day past their expiry, 1,000
+    at a time."""
     with _services() as services:
         total = 0
         while True:
@@ -832,8 +833,15 @@ def maintenance_purge(as_json: bool) -> None:
             records += deleted
             if deleted == 0:
                 break
+        codes = 0
+        while True:
+            deleted = services.oauth.purge_codes()
+            codes += deleted
+            if deleted == 0:
+                break
     _emit(
         as_json,
-        {"deleted": total, "idempotencyRecords": records},
-        f"{total} expired events and {records} expired idempotency records deleted",
+        {"deleted": total, "idempotencyRecords": records, "oauthCodes": codes},
+        f"{total} expired events, {records} expired idempotency records and {codes} expired"
+        " OAuth codes deleted",
     )

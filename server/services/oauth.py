@@ -48,6 +48,9 @@ _ALPHABET = string.ascii_letters + string.digits
 _RANDOM_LENGTH = 43
 ACCESS_TOKEN_LENGTH = len(ACCESS_TOKEN_PREFIX) + _RANDOM_LENGTH
 CODE_LIFETIME = timedelta(minutes=10)
+# A used code stays a day past its expiry, so a replay in that time still finds it and revokes
+# its grant (reuse detection); after that the purge deletes it (an unknown code is refused too).
+CODE_KEPT_AFTER_EXPIRY = timedelta(days=1)
 ACCESS_TOKEN_LIFETIME = timedelta(hours=1)
 REFRESH_TOKEN_LIFETIME = timedelta(days=30)
 MAX_REDIRECT_URIS = 10
@@ -344,6 +347,13 @@ class OAuthService:
             )
             uow.commit()
         return grant
+
+    def purge_codes(self, limit: int = 1000) -> int:
+        """Deletes at most `limit` codes expired over CODE_KEPT_AFTER_EXPIRY ago."""
+        with self._uow() as uow:
+            deleted = uow.oauth.purge_codes(self._now() - CODE_KEPT_AFTER_EXPIRY, limit)
+            uow.commit()
+        return deleted
 
     @staticmethod
     def scopes_not_held(user: User, scopes: list[str]) -> list[str]:

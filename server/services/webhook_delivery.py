@@ -30,6 +30,7 @@ from server.domain.ids import new_id
 from server.domain.states import WebhookDeliveryStatus
 from server.observability.metrics import instruments
 from server.services.events import RETENTION
+from server.services.oauth import CODE_KEPT_AFTER_EXPIRY
 from server.services.outbound import OutboundGuard
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.services.webhooks import ATTEMPT_ID_PREFIX, check_webhook_url, connect_address
@@ -197,11 +198,13 @@ class DeliveryWorker:
         return batch
 
     def purge(self) -> int:
-        """One bounded batch of housekeeping: events past 30 days and Idempotency-Key records
-        past their 24 hours (server/services/idempotency.py); returns the events deleted."""
+        """One bounded batch of housekeeping: events past 30 days, Idempotency-Key records past
+        their 24 hours (server/services/idempotency.py) and OAuth codes a day past their expiry
+        (server/services/oauth.py); returns the events deleted."""
         with self._uow() as uow:
             deleted = uow.events.purge(self._clock() - RETENTION, PURGE_BATCH)
             uow.idempotency.purge(self._clock(), PURGE_BATCH)
+            uow.oauth.purge_codes(self._clock() - CODE_KEPT_AFTER_EXPIRY, PURGE_BATCH)
             uow.commit()
         self._last_purge = self._clock()
         return deleted

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from server.storage.models import OAuthClient, OAuthCode, OAuthGrant, OAuthToken, User
@@ -116,6 +116,20 @@ class OAuthRepository:
             .values(used_at=now)
         )
         return bool(getattr(result, "rowcount", 0) == 1)
+
+    def purge_codes(self, expired_before: datetime, limit: int) -> int:
+        """Deletes at most `limit` codes that expired before `expired_before`."""
+        hashes = list(
+            self.session.scalars(
+                select(OAuthCode.code_hash)
+                .where(OAuthCode.expires_at < expired_before)
+                .order_by(OAuthCode.expires_at)
+                .limit(limit)
+            )
+        )
+        if hashes:
+            self.session.execute(delete(OAuthCode).where(OAuthCode.code_hash.in_(hashes)))
+        return len(hashes)
 
     # --- tokens -------------------------------------------------------------------------
 

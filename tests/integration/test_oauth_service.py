@@ -157,3 +157,22 @@ def test_revocation_beats_the_auth_cache(services, setup, clock):
     cached.delete(app.id)
     with pytest.raises(InvalidKey):
         cached.authenticate(deleted.access_token)
+
+
+def test_codes_are_purged_a_day_after_they_expire_and_reuse_is_caught_until_then(
+    oauth, setup, clock
+):
+    user, app = setup
+    issued = oauth.exchange_code(oauth.code_for_exchange(_code(oauth, user, app), app.id))
+    clock.now += timedelta(hours=23)
+    assert oauth.purge_codes() == 0  # a used code is kept a day past its expiry ...
+    assert oauth.code_for_exchange("c" * 48, app.id) is None  # ... so its reuse is detected
+    # its grant is revoked: the refresh token (alive for 30 days) no longer works
+    assert oauth.refresh_for_exchange(issued.refresh_token) is None
+
+    _code(oauth, user, app, "d" * 48)  # expires at the new now + 10 minutes
+    clock.now += timedelta(hours=1, minutes=11)
+    assert oauth.purge_codes(limit=10) == 1  # only the first, older than a day past expiry
+    assert oauth.purge_codes(limit=10) == 0
+    clock.now += timedelta(days=1)
+    assert oauth.purge_codes(limit=10) == 1
