@@ -178,6 +178,7 @@ def middleware_stack(
     """connexion's default stack (ConnexionMiddleware.default_middlewares) with the swaps and
     additions server/http/connexion_compat.py documents; tests/e2e/test_connexion_compat.py holds
     the two side by side. Outermost first."""
+    worker = worker or WorkerThread()
     return [
         # Every response, errors included, carries X-Request-Id.
         RequestIdMiddleware,
@@ -213,7 +214,7 @@ def middleware_stack(
             api_keys=CredentialService(services.api_keys, services.oauth),
             rate_limiter=rate_limiter,
             write_enabled=settings.write_enabled,
-            worker=worker or WorkerThread(),
+            worker=worker,
         ),
         # 400/413/408/415 for what schema validation does not check safely.
         partial(
@@ -230,7 +231,7 @@ def middleware_stack(
         # Idempotency-Key on POST: after the access policy, the body guard and the schema
         # validation, so a refused request is never stored and never answered by a replay;
         # replays answer from here (server/http/idempotency.py).
-        partial(IdempotencyMiddleware, idempotency=services.idempotency),
+        partial(IdempotencyMiddleware, idempotency=services.idempotency, worker=worker),
         ResponseValidationMiddleware,
         LifespanMiddleware,
         ContextMiddleware,

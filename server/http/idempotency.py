@@ -10,7 +10,7 @@ error body quotes as its `requestId`)."""
 
 from __future__ import annotations
 
-import anyio.to_thread
+import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.domain.errors import ApiError, IdempotencyInProgress
@@ -25,6 +25,7 @@ from server.http.access import PRINCIPAL_ARGUMENT
 from server.http.body_limit import BODY_EXTENSION
 from server.http.connexion_compat import handler_context
 from server.http.errors import error_body
+from server.http.execution import WorkerThread
 from server.http.request_id import REQUEST_ID_HEADER
 from server.services.idempotency import IdempotencyService, StoredResponse
 
@@ -32,9 +33,13 @@ _HEADER = b"idempotency-key"
 
 
 class IdempotencyMiddleware:
-    def __init__(self, app: ASGIApp, *, idempotency: IdempotencyService) -> None:
+    def __init__(
+        self, app: ASGIApp, *, idempotency: IdempotencyService, worker: WorkerThread
+    ) -> None:
         self.app = app
         self.idempotency = idempotency
+        # The record's writes go where every other write goes: the one worker thread.
+        self.worker = worker
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST":
@@ -48,7 +53,7 @@ class IdempotencyMiddleware:
         key = parse_idempotency_key(headers[_HEADER].decode("latin-1"))
         content_type = headers.get(b"content-type", b"").decode("latin-1")
         body = scope.get("extensions", {}).get(BODY_EXTENSION, b"")
-        begun = await anyio.to_thread.run_sync(
+        begun = await self.worker.run(
             self.idempotency.begin,
             principal.key_id,
             "POST",
@@ -92,13 +97,13 @@ class IdempotencyMiddleware:
                 ],
                 error_body(exc, request_id),
             )
-            await anyio.to_thread.run_sync(self.idempotency.finish, binding, response)
+            await self.worker.run(self.idempotency.finish, binding, response)
             raise
         except BaseException:
             current_idempotency.reset(token)
             if not binding.applied:
                 with anyio.CancelScope(shield=True):
-                    await anyio.to_thread.run_sync(self.idempotency.release, binding)
+                    await self.worker.run(self.idempotency.release, binding)
             raise
         current_idempotency.reset(token)
         status = captured["status"]
@@ -111,9 +116,9 @@ class IdempotencyMiddleware:
                 [*response_headers, (REQUEST_ID_HEADER, request_id)],
                 b"".join(chunks),
             )
-            await anyio.to_thread.run_sync(self.idempotency.finish, binding, response)
+            await self.worker.run(self.idempotency.finish, binding, response)
         elif not binding.applied:
-            await anyio.to_thread.run_sync(self.idempotency.release, binding)
+            await self.worker.run(self.idempotency.release, binding)
 
 
 async def _replay(response: StoredResponse, send: Send) -> None:
