@@ -15,6 +15,9 @@ from tests.support.client import ApiClient
 from tests.support.database import reset_schema, truncate_all
 from tests.support.dns import fake_resolver
 
+# The browser tests' Chromium, screenshot directory and origin fixtures.
+pytest_plugins = ["tests.support.browser"]
+
 TEST_KEY_HASH_SECRET = "test-key-hash-secret"
 # Generous enough that no test outside the rate-limit ones is ever throttled (schemathesis
 # makes thousands of requests with one key); those build their own app with small numbers.

@@ -7,51 +7,18 @@ writes docs/screenshots/), else into the test's temporary directory."""
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import update
 
 from server.storage.models import ApiKey
+from tests.support.browser import PASSWORD
 from tests.support.contract import CONTRACT
-from tests.support.optional import require_executable
 
-PASSWORD = "correct horse battery staple"
 EMAIL = "ada@example.com"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    executable = require_executable("chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def screenshot_dir(tmp_path) -> Path:
-    chosen = os.environ.get("TRAX_SCREENSHOT_DIR")
-    directory = Path(chosen) if chosen else tmp_path
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
-
-
-@pytest.fixture
-def origin(live_server) -> str:
-    return live_server.removesuffix("/v1")
 
 
 @pytest.fixture

@@ -7,47 +7,18 @@ Skipped without Chromium, failing instead under TRAX_REQUIRE_ALL_TESTS=1 (CI).""
 
 from __future__ import annotations
 
-import os
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
-from pathlib import Path
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 import pytest
 
-from tests.e2e.test_browser_keys import LAUNCH_ARGS, PASSWORD
+from tests.support.browser import PASSWORD
 from tests.support.contract import CONTRACT
 from tests.support.oauth import pkce_pair
-from tests.support.optional import require_executable
 
 EMAIL = "grace@example.com"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    executable = require_executable("chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def screenshot_dir(tmp_path) -> Path:
-    """TRAX_SCREENSHOT_DIR when set (`make screenshots`: docs/screenshots/), else a temporary
-    directory."""
-    chosen = os.environ.get("TRAX_SCREENSHOT_DIR")
-    directory = Path(chosen) if chosen else tmp_path
-    directory.mkdir(parents=True, exist_ok=True)
-    return directory
-
-
-@pytest.fixture
-def origin(live_server) -> str:
-    return live_server.removesuffix("/v1")
 
 
 class _Callback(BaseHTTPRequestHandler):
