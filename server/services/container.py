@@ -34,7 +34,7 @@ from server.services.users import UserService
 from server.services.webhooks import WebhookService
 from server.storage.database import make_engine, make_session_factory
 from server.storage.media_store import LocalMediaStore, MediaStore, S3MediaStore, UploadSigner
-from server.storage.reads import StudioReads
+from server.storage.reads import StreamStatusReads, StudioReads
 from server.storage.sealed_secrets import SecretKeyring
 from server.streaming.engine import BookkeepingEngine, RelayEngine, StreamEngine
 from server.streaming.ffmpeg import ProgramFormat
@@ -157,6 +157,7 @@ class Services:
             stream_engine,
             stream_keys,
             unowned_after=timedelta(seconds=2 * settings.relay_lease_seconds),
+            reads=StreamStatusReads(engine),
         )
         outbound = OutboundGuard(
             resolver,

@@ -15,16 +15,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from server.domain.clock import utcnow
 from server.domain.conditional import expected_version, precondition_given, require_version
-from server.domain.errors import Conflict, ErrorCode, PreconditionFailed
+from server.domain.errors import Conflict, ErrorCode, NotFound, PreconditionFailed
 from server.domain.states import OutputState, StreamState
 from server.services.stream_keys import StreamKeyVault
 from server.services.studios import require_studio
 from server.services.unit_of_work import UnitOfWork, UnitOfWorkFactory
 from server.storage.models import Destination, Studio
+from server.storage.reads import StreamStatusReads
 from server.storage.repositories import IngestNodeRepository
 from server.streaming.engine import ERRORED, LIVE, STARTING, OutputTarget, StreamEngine
 
@@ -96,9 +97,42 @@ class StreamStatusView:
         return views
 
 
-def ingest_availability(nodes: IngestNodeRepository, now: datetime) -> dict[str, bool]:
+def ingest_availability(
+    nodes: IngestNodeRepository | StatusReader, now: datetime
+) -> dict[str, bool]:
     accepting = nodes.available_protocols(now)
     return {kind: kind in accepting for kind in INGEST_KINDS}
+
+
+class StatusReader(Protocol):
+    """Where a stream status is read from: the Core read path (server/storage/reads.py) or,
+    without it, a unit of work (UnitOfWorkStatusReader)."""
+
+    def studio(self, account_id: str, studio_id: str) -> Studio | None: ...
+    def destinations(self, account_id: str, studio_id: str) -> list[Destination]: ...
+    def available_protocols(self, now: datetime) -> frozenset[str]: ...
+    def lease_holder(self, studio_id: str, now: datetime) -> str | None: ...
+    def unowned_since(self, studio_id: str, now: datetime) -> datetime | None: ...
+
+
+class UnitOfWorkStatusReader:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self._uow = uow
+
+    def studio(self, account_id: str, studio_id: str) -> Studio | None:
+        return self._uow.studios.get(account_id, studio_id)
+
+    def destinations(self, account_id: str, studio_id: str) -> list[Destination]:
+        return self._uow.destinations.all_for_studio(account_id, studio_id)
+
+    def available_protocols(self, now: datetime) -> frozenset[str]:
+        return self._uow.ingest_nodes.available_protocols(now)
+
+    def lease_holder(self, studio_id: str, now: datetime) -> str | None:
+        return self._uow.relay_leases.holder(studio_id, now)
+
+    def unowned_since(self, studio_id: str, now: datetime) -> datetime | None:
+        return self._uow.relay_leases.unowned_since(studio_id, now)
 
 
 def destination_status(studio: Studio, destination: Destination) -> str:
@@ -161,8 +195,12 @@ class StreamService:
         engine: StreamEngine,
         stream_keys: StreamKeyVault,
         unowned_after: timedelta = timedelta(seconds=20),
+        reads: StreamStatusReads | None = None,
     ):
+        """`reads`: the Core read path (server/storage/reads.py) for `status`; without it the
+        status is read through a unit of work."""
         self._uow = unit_of_work
+        self._reads = reads
         self._engine = engine
         self._stream_keys = stream_keys
         self._locks = StudioLocks()
@@ -171,8 +209,11 @@ class StreamService:
         self._unowned_after = unowned_after
 
     def status(self, account_id: str, studio_id: str) -> StreamStatusView:
-        with self._uow() as uow:
-            return self._view(uow, require_studio(uow, account_id, studio_id))
+        if self._reads is None:
+            with self._uow() as uow:
+                return self._view(UnitOfWorkStatusReader(uow), account_id, studio_id)
+        with self._reads.reading() as reader:
+            return self._view(reader, account_id, studio_id)
 
     def go_live(self, account_id: str, studio_id: str) -> StreamStatusView:
         """Two units of work around the engine call: `starting` (this call's generation),
@@ -381,20 +422,22 @@ class StreamService:
         destinations = uow.destinations.all_for_studio(account_id, studio_id)
         uow.destinations.set_output_states(studio_id, {d.id: IDLE for d in destinations})
 
-    def _view(self, uow: UnitOfWork, studio: Studio) -> StreamStatusView:
-        destinations = uow.destinations.all_for_studio(studio.account_id, studio.id)
+    def _view(self, reader: StatusReader, account_id: str, studio_id: str) -> StreamStatusView:
+        studio = reader.studio(account_id, studio_id)
+        if studio is None:
+            raise NotFound("No such studio.")
         now = utcnow()
         return StreamStatusView(
             studio=studio,
-            destinations=destinations,
-            ingest=ingest_availability(uow.ingest_nodes, now),
-            unowned=self._unowned(uow, studio, now),
+            destinations=reader.destinations(account_id, studio_id),
+            ingest=ingest_availability(reader, now),
+            unowned=self._unowned(reader, studio, now),
         )
 
-    def _unowned(self, uow: UnitOfWork, studio: Studio, now: datetime) -> bool:
+    def _unowned(self, reader: StatusReader, studio: Studio, now: datetime) -> bool:
         if not self._engine.asynchronous or studio.stream_state not in STREAMING:
             return False
-        if uow.relay_leases.holder(studio.id, now) is not None:
+        if reader.lease_holder(studio.id, now) is not None:
             return False
-        since = uow.relay_leases.unowned_since(studio.id, now) or studio.stream_started_at
+        since = reader.unowned_since(studio.id, now) or studio.stream_started_at
         return since is not None and now - since > self._unowned_after

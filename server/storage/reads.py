@@ -3,8 +3,16 @@ unit of work, no ORM identity map. Each statement is built once (at import) and 
 table (`Model.__table__`), so every column, one added later included, comes back as an attribute
 of the row under the same name the ORM object has: presenters read `row.attr` either way.
 
-Rows are SQLAlchemy `Row`s: read-only, typed here as the model they mirror (the services hand
-them to presenters, which only read). Writes keep the ORM and the unit of work
+Each statement is compiled once per dialect (`PreparedSelect`). On SQLite it then runs on the
+sqlite3 connection itself, its parameters and columns converted by SQLAlchemy's own processors
+for their types (the values Core returns), without Core's per-execution machinery (execution
+context, compiled-cache lookup, result object: most of a get's database time). On PostgreSQL it
+runs through Core, whose cursor events arm the stall guard (server/storage/stall_guard.py).
+
+Rows come back as records: a named tuple per table with the table's columns as fields (the
+ORM's attribute names), read-only, typed here as the model they mirror (the services hand them
+to presenters, which only read). A field read costs a seventh of a SQLAlchemy `Row` attribute
+read, and a list page reads some three hundred. Writes keep the ORM and the unit of work
 (server/services/unit_of_work.py).
 
 On SQLite the thread that reads (the event loop's: reads run inline there) keeps its read
@@ -18,30 +26,147 @@ one would keep its server session busy, and the pool's pre-ping heals cut connec
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections import namedtuple
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, bindparam, select
+from sqlalchemy import Connection, Engine, Select, Table, bindparam, select
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
 
 from server.domain.pagination import PageRequest
-from server.storage.models import Studio
+from server.storage.models import Destination, IngestNode, RelayLease, Studio
 
-_studios = Studio.__table__
-_STUDIO_BY_ID = select(_studios).where(
-    _studios.c.account_id == bindparam("account_id"), _studios.c.id == bindparam("id")
-)
+Record = tuple[Any, ...]
+
+
+def record_type(model: type[Any]) -> type[Record]:
+    """A named tuple with the model's table columns as fields."""
+    table = cast(Table, model.__table__)
+    return namedtuple(f"{model.__name__}Record", table.columns.keys())  # noqa: PYI024
+
+
+class PreparedSelect:
+    """One select, compiled for one dialect; `rows` answers records of `record` (or, with
+    `record=None`, the rows' first column)."""
+
+    def __init__(self, statement: Select[Any], dialect: Dialect, record: type[Record] | None):
+        self._statement = statement
+        self._record = record
+        self._direct = dialect.name == "sqlite"
+        if not self._direct:
+            return
+        self._dialect = dialect
+        compiled = statement.compile(dialect=dialect)
+        self._compiled = compiled
+        self._sql = str(compiled)
+        self._order = list(compiled.positiontup or ())
+        self._bind_processors = {
+            compiled.bind_names[bind]: bind.type.dialect_impl(dialect).bind_processor(dialect)
+            for bind in compiled.binds.values()
+        }
+        self._result_processors = [
+            (index, processor)
+            for index, column in enumerate(statement.selected_columns)
+            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
+        ]
+
+    def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
+        if not self._direct:
+            result = connection.execute(self._statement, params)
+            if self._record is None:
+                return list(result.scalars())
+            new = tuple.__new__
+            return [new(self._record, row) for row in result]
+        raw = self._execute(connection, self._parameters(params))
+        processors = self._result_processors
+        if self._record is None:
+            if not processors:
+                return [row[0] for row in raw]
+            convert = processors[0][1] if processors[0][0] == 0 else None
+            return [row[0] if convert is None else convert(row[0]) for row in raw]
+        new, record, records = tuple.__new__, self._record, []
+        for row in raw:
+            if processors:
+                values = list(row)
+                for index, process in processors:
+                    values[index] = process(values[index])
+                row = values
+            records.append(new(record, row))
+        return records
+
+    def first(self, connection: Connection, params: Mapping[str, Any]) -> Any:
+        found = self.rows(connection, params)
+        return found[0] if found else None
+
+    def _parameters(self, params: Mapping[str, Any]) -> list[Any]:
+        values = self._compiled.construct_params(params)
+        ordered = []
+        for name in self._order:
+            process = self._bind_processors.get(name)
+            ordered.append(values[name] if process is None else process(values[name]))
+        return ordered
+
+    def _execute(self, connection: Connection, parameters: list[Any]) -> list[Any]:
+        """The statement on the sqlite3 connection; its errors leave as SQLAlchemy's (a lost
+        connection invalidated, as Core would), so the error envelope and the read retry treat
+        them alike."""
+        dbapi_connection: Any = connection.connection.driver_connection
+        try:
+            return cast(list[Any], dbapi_connection.execute(self._sql, parameters).fetchall())
+        except self._dialect.loaded_dbapi.Error as error:
+            lost = self._dialect.is_disconnect(error, dbapi_connection, None)
+            if lost:
+                connection.invalidate(error)
+            raise DBAPIError.instance(
+                self._sql,
+                parameters,
+                error,
+                self._dialect.loaded_dbapi.Error,
+                connection_invalidated=lost,
+                dialect=self._dialect,
+            ) from error
+
+
+def _of_account(table: Table) -> Any:
+    return table.c.account_id == bindparam("account_id")
+
+
+_studios = cast(Table, Studio.__table__)
+_destinations = cast(Table, Destination.__table__)
+_ingest_nodes = cast(Table, IngestNode.__table__)
+_relay_leases = cast(Table, RelayLease.__table__)
+_StudioRecord = record_type(Studio)
+_DestinationRecord = record_type(Destination)
+
+_STUDIO_BY_ID = select(_studios).where(_of_account(_studios), _studios.c.id == bindparam("id"))
 _STUDIO_FIRST_PAGE = (
-    select(_studios)
-    .where(_studios.c.account_id == bindparam("account_id"))
-    .order_by(_studios.c.id)
-    .limit(bindparam("limit"))
+    select(_studios).where(_of_account(_studios)).order_by(_studios.c.id).limit(bindparam("limit"))
 )
 _STUDIO_PAGE_AFTER = (
     select(_studios)
-    .where(_studios.c.account_id == bindparam("account_id"), _studios.c.id > bindparam("after"))
+    .where(_of_account(_studios), _studios.c.id > bindparam("after"))
     .order_by(_studios.c.id)
     .limit(bindparam("limit"))
+)
+_STUDIO_DESTINATIONS = (
+    select(_destinations)
+    .where(_of_account(_destinations), _destinations.c.studio_id == bindparam("studio_id"))
+    .order_by(_destinations.c.id)
+)
+_AVAILABLE_PROTOCOLS = (
+    select(_ingest_nodes.c.protocol)
+    .where(_ingest_nodes.c.expires_at >= bindparam("now", type_=_ingest_nodes.c.expires_at.type))
+    .distinct()
+)
+_LEASE_HOLDER = select(_relay_leases.c.worker_id).where(
+    _relay_leases.c.studio_id == bindparam("studio_id"),
+    _relay_leases.c.expires_at >= bindparam("now", type_=_relay_leases.c.expires_at.type),
+)
+_LEASE_EXPIRY = select(_relay_leases.c.expires_at).where(
+    _relay_leases.c.studio_id == bindparam("studio_id")
 )
 
 
@@ -120,16 +245,80 @@ class ReadConnections:
 class StudioReads:
     def __init__(self, engine: Engine) -> None:
         self._connect = ReadConnections(engine)
+        dialect = engine.dialect
+        self._by_id = PreparedSelect(_STUDIO_BY_ID, dialect, _StudioRecord)
+        self._first_page = PreparedSelect(_STUDIO_FIRST_PAGE, dialect, _StudioRecord)
+        self._page_after = PreparedSelect(_STUDIO_PAGE_AFTER, dialect, _StudioRecord)
 
     def get(self, account_id: str, studio_id: str) -> Studio | None:
         with self._connect() as connection:
-            row = connection.execute(
-                _STUDIO_BY_ID, {"account_id": account_id, "id": studio_id}
-            ).first()
-        return cast(Studio | None, row)
+            # A string cast: `Studio | None` would build a typing union on every call.
+            return cast(
+                "Studio | None",
+                self._by_id.first(connection, {"account_id": account_id, "id": studio_id}),
+            )
 
     def page(self, account_id: str, request: PageRequest) -> list[Studio]:
-        statement = _STUDIO_FIRST_PAGE if request.after_id is None else _STUDIO_PAGE_AFTER
+        statement = self._first_page if request.after_id is None else self._page_after
         with self._connect() as connection:
-            rows = connection.execute(statement, keyset_params(account_id, request)).all()
-        return cast(list[Studio], rows)
+            return statement.rows(connection, keyset_params(account_id, request))
+
+
+class StreamStatusReader:
+    """What a studio's stream status is made of, read on one connection: the studio, its
+    destinations, the running ingests' protocols and the studio's relay lease
+    (server/services/stream.py reads the same through a unit of work when it writes)."""
+
+    def __init__(self, connection: Connection, statements: _StreamStatements) -> None:
+        self._connection = connection
+        self._statements = statements
+
+    def studio(self, account_id: str, studio_id: str) -> Studio | None:
+        found = self._statements.studio.first(
+            self._connection, {"account_id": account_id, "id": studio_id}
+        )
+        return cast("Studio | None", found)
+
+    def destinations(self, account_id: str, studio_id: str) -> list[Destination]:
+        return self._statements.destinations.rows(
+            self._connection, {"account_id": account_id, "studio_id": studio_id}
+        )
+
+    def available_protocols(self, now: datetime) -> frozenset[str]:
+        return frozenset(self._statements.protocols.rows(self._connection, {"now": now}))
+
+    def lease_holder(self, studio_id: str, now: datetime) -> str | None:
+        holder = self._statements.holder.first(
+            self._connection, {"studio_id": studio_id, "now": now}
+        )
+        return cast("str | None", holder)
+
+    def unowned_since(self, studio_id: str, now: datetime) -> datetime | None:
+        """When the studio's last lease ran out; None while a worker holds it or if none
+        ever has (as RelayLeaseRepository.unowned_since answers)."""
+        expires_at = self._statements.expiry.first(self._connection, {"studio_id": studio_id})
+        return (
+            cast("datetime | None", expires_at)
+            if expires_at is not None and expires_at < now
+            else None
+        )
+
+
+class _StreamStatements:
+    def __init__(self, dialect: Dialect) -> None:
+        self.studio = PreparedSelect(_STUDIO_BY_ID, dialect, _StudioRecord)
+        self.destinations = PreparedSelect(_STUDIO_DESTINATIONS, dialect, _DestinationRecord)
+        self.protocols = PreparedSelect(_AVAILABLE_PROTOCOLS, dialect, None)
+        self.holder = PreparedSelect(_LEASE_HOLDER, dialect, None)
+        self.expiry = PreparedSelect(_LEASE_EXPIRY, dialect, None)
+
+
+class StreamStatusReads:
+    def __init__(self, engine: Engine) -> None:
+        self._connect = ReadConnections(engine)
+        self._statements = _StreamStatements(engine.dialect)
+
+    @contextmanager
+    def reading(self) -> Iterator[StreamStatusReader]:
+        with self._connect() as connection:
+            yield StreamStatusReader(connection, self._statements)

@@ -174,3 +174,44 @@ def test_a_bodiless_operation_reads_no_form_and_one_with_a_body_still_does(api, 
     created = api.post("/v1/studios", json={"name": "With a body"})
     assert created.status_code == 201 and created.json()["name"] == "With a body"
     assert parsed == ["POST"]
+
+
+def test_the_content_type_lookup_answers_as_connexions_own(app, api):
+    from connexion import utils
+
+    assert utils.extract_content_type is connexion_compat._extract_content_type
+    original = connexion_compat._ORIGINAL_EXTRACT_CONTENT_TYPE
+    cases = [
+        [],
+        [(b"host", b"x")],
+        [(b"Content-Type", b"application/json; charset=utf-8")],
+        [(b"content-type", b"text/plain"), (b"content-type", b"application/json")],
+        [(b"x-content-type", b"a"), (b"CONTENT-TYPE", b"caf\xe9")],
+        {"Content-Type": "application/json"},
+        {"accept": "*/*"},
+    ]
+    for headers in cases:
+        assert utils.extract_content_type(headers) == original(headers), headers
+    # Still the content type the request validation and the response decorator act on.
+    refused = api.post(
+        "/v1/studios", content=b'{"name":"x"}', headers={"Content-Type": "text/plain"}
+    )
+    assert refused.status_code == 415
+    created = api.post("/v1/studios", json={"name": "Typed"})
+    assert created.status_code == 201 and created.headers["content-type"] == "application/json"
+
+
+def test_a_body_validator_is_built_once_per_schema_and_still_refuses(app, api):
+    from connexion.validators.json import JSONRequestBodyValidator
+
+    schema = {"type": "object", "properties": {"name": {"type": "string"}}}
+    first = JSONRequestBodyValidator(schema=schema, encoding="utf-8", strict_validation=True)
+    second = JSONRequestBodyValidator(schema=schema, encoding="utf-8", strict_validation=True)
+    assert first._validator is second._validator
+    other = JSONRequestBodyValidator(
+        schema=dict(schema), encoding="utf-8", strict_validation=True
+    )
+    assert other._validator is not first._validator
+    refused = api.post("/v1/studios", json={"name": 7})
+    assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_request"
+    assert api.post("/v1/studios", json={"name": "Valid"}).status_code == 201
