@@ -208,9 +208,7 @@ def test_a_body_validator_is_built_once_per_schema_and_still_refuses(app, api):
     first = JSONRequestBodyValidator(schema=schema, encoding="utf-8", strict_validation=True)
     second = JSONRequestBodyValidator(schema=schema, encoding="utf-8", strict_validation=True)
     assert first._validator is second._validator
-    other = JSONRequestBodyValidator(
-        schema=dict(schema), encoding="utf-8", strict_validation=True
-    )
+    other = JSONRequestBodyValidator(schema=dict(schema), encoding="utf-8", strict_validation=True)
     assert other._validator is not first._validator
     refused = api.post("/v1/studios", json={"name": 7})
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_request"
