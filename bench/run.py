@@ -671,6 +671,8 @@ class Bench:
             ("−metrics and request log", variant(BENCH_LEVERS="no_telemetry")),
             ("stdlib JSON (not orjson)", variant(BENCH_LEVERS="stdlib_json")),
             ("ORM reads (not Core)", variant(BENCH_LEVERS="orm_reads")),
+            ("reads executed by Core (not on the DBAPI)", variant(BENCH_LEVERS="core_execution")),
+            ("connexion's content-type lookup", variant(BENCH_LEVERS="no_content_type_cache")),
             ("handlers in threads (not inline)", variant(BENCH_LEVERS="threaded_handlers")),
             ("−gc.freeze()", variant(BENCH_LEVERS="no_gc_freeze")),
             ("−memoised parameter names", variant(BENCH_LEVERS="no_names_cache")),

@@ -20,6 +20,7 @@ from server.http.connexion_compat import CACHES
 from server.observability.logs import configure_logging
 from server.services.container import Services
 from server.services.studios import StudioService
+from server.storage.reads import StudioReads
 
 LEVERS = {lever.strip() for lever in os.environ.get("BENCH_LEVERS", "").split(",") if lever}
 KNOWN = {
@@ -36,6 +37,8 @@ KNOWN = {
     "no_names_cache",
     "no_swagger_ui_path",
     "no_bodiless_plan",
+    "no_content_type_cache",
+    "core_execution",
 }
 if LEVERS - KNOWN:
     raise SystemExit(f"unknown BENCH_LEVERS {sorted(LEVERS - KNOWN)}; known: {sorted(KNOWN)}")
@@ -57,6 +60,11 @@ options["services"] = services = Services.build(settings, sqlite_synchronous=syn
 if "orm_reads" in LEVERS:
     # Reads through the unit of work and the ORM, as writes are.
     services.studios = StudioService(services.unit_of_work)
+elif "core_execution" in LEVERS:
+    # The same prepared statements, executed through Core on SQLite too.
+    services.studios = StudioService(
+        services.unit_of_work, StudioReads(services.engine, direct=False)
+    )
 
 caches = set(CACHES)
 if "no_operation_cache" in LEVERS:
@@ -69,6 +77,8 @@ if "no_swagger_ui_path" in LEVERS:
     caches.discard("swagger_ui_path")
 if "no_bodiless_plan" in LEVERS:
     caches.discard("bodiless")
+if "no_content_type_cache" in LEVERS:
+    caches.discard("content_type")
 
 configure_logging(settings.log_format)  # as server/asgi.py does
 if "no_request_log" in LEVERS:  # metrics still counted; the one line per request not written

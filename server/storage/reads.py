@@ -30,6 +30,7 @@ from collections import namedtuple
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
 from typing import Any, cast
 
 from sqlalchemy import Connection, Engine, Select, Table, bindparam, select
@@ -52,10 +53,19 @@ class PreparedSelect:
     """One select, compiled for one dialect; `rows` answers records of `record` (or, with
     `record=None`, the rows' first column)."""
 
-    def __init__(self, statement: Select[Any], dialect: Dialect, record: type[Record] | None):
+    def __init__(
+        self,
+        statement: Select[Any],
+        dialect: Dialect,
+        record: type[Record] | None,
+        *,
+        direct: bool | None = None,
+    ) -> None:
+        """`direct`: on the DBAPI connection (the default on SQLite only; the benchmark
+        measures Core's execution against it)."""
         self._statement = statement
         self._record = record
-        self._direct = dialect.name == "sqlite"
+        self._direct = dialect.name == "sqlite" if direct is None else direct
         if not self._direct:
             return
         self._dialect = dialect
@@ -243,12 +253,14 @@ class ReadConnections:
 
 
 class StudioReads:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, direct: bool | None = None) -> None:
         self._connect = ReadConnections(engine)
-        dialect = engine.dialect
-        self._by_id = PreparedSelect(_STUDIO_BY_ID, dialect, _StudioRecord)
-        self._first_page = PreparedSelect(_STUDIO_FIRST_PAGE, dialect, _StudioRecord)
-        self._page_after = PreparedSelect(_STUDIO_PAGE_AFTER, dialect, _StudioRecord)
+        prepared = partial(
+            PreparedSelect, dialect=engine.dialect, record=_StudioRecord, direct=direct
+        )
+        self._by_id = prepared(_STUDIO_BY_ID)
+        self._first_page = prepared(_STUDIO_FIRST_PAGE)
+        self._page_after = prepared(_STUDIO_PAGE_AFTER)
 
     def get(self, account_id: str, studio_id: str) -> Studio | None:
         with self._connect() as connection:

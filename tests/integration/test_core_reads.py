@@ -4,7 +4,9 @@ attribute names, and on SQLite a kept read connection that never serves a stale 
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import inspect as sqlalchemy_inspect
 
 from server.domain.pagination import PageRequest
@@ -61,3 +63,50 @@ def test_a_thread_pool_of_readers_keeps_at_most_a_few_connections(services, tena
 
     gc.collect()
     assert reads._connect._kept == 0  # the threads ended: their connections went back
+
+
+def test_direct_execution_reads_exactly_what_core_reads(services, tenant):
+    """On SQLite the prepared statements run on the sqlite3 connection (direct); the records
+    equal Core's, types included (aware UTC datetimes, booleans, None)."""
+    for index in range(3):
+        services.studios.create(tenant.account_id, name=f"Same {index}", auto_go_live=index == 1)
+    direct, core = StudioReads(services.engine), StudioReads(services.engine, direct=False)
+    request = PageRequest(limit=10, after_id=None)
+    page = direct.page(tenant.account_id, request)
+    assert page == core.page(tenant.account_id, request) and len(page) == 3
+    after = PageRequest(limit=1, after_id=page[0].id)
+    assert direct.page(tenant.account_id, after) == core.page(tenant.account_id, after)
+    assert [type(value) for value in page[1]] == [
+        type(value) for value in core.get(tenant.account_id, page[1].id)
+    ]
+    assert page[1].auto_go_live is True and page[0].created_at.tzinfo is UTC
+
+
+def test_the_stream_status_reader_answers_as_the_unit_of_work(services, tenant):
+    from server.services.stream import UnitOfWorkStatusReader
+    from server.storage.reads import StreamStatusReads
+
+    studio = services.studios.create(tenant.account_id, name="Status", auto_go_live=False)
+    now = datetime.now(UTC)
+    with services.unit_of_work() as uow, StreamStatusReads(services.engine).reading() as reader:
+        reference = UnitOfWorkStatusReader(uow)
+        assert reader.studio(tenant.account_id, studio.id).id == studio.id
+        assert reader.studio("acc_other", studio.id) is None
+        assert reader.destinations(tenant.account_id, studio.id) == []
+        assert reader.available_protocols(now) == reference.available_protocols(now)
+        assert reader.lease_holder(studio.id, now) is None
+        assert reader.unowned_since(studio.id, now) is None
+
+
+def test_a_database_error_on_a_direct_read_leaves_as_sqlalchemys(services, tenant, tmp_path):
+    from sqlalchemy import create_engine, select
+    from sqlalchemy.exc import DBAPIError
+
+    from server.storage.reads import PreparedSelect, record_type
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'empty.db'}")  # no tables at all
+    statement = PreparedSelect(
+        select(Studio.__table__), engine.dialect, record_type(Studio), direct=True
+    )
+    with engine.connect() as connection, pytest.raises(DBAPIError, match="no such table"):
+        statement.rows(connection, {})
