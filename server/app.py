@@ -6,6 +6,8 @@ place, `Services.build` (server/services/container.py)."""
 from __future__ import annotations
 
 import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
@@ -131,15 +133,17 @@ def create_app(
     operations = OperationIndex(spec)
     errors = ErrorHandlers(operations)
     worker = WorkerThread()
+    limiter = rate_limiter or services.rate_limiter
     app = AsyncApp(
         __name__,
         jsonifier=jsonifier,
+        lifespan=_rate_limiter_lifespan(limiter),
         middlewares=middleware_stack(
             settings,
             services,
             operations,
             errors,
-            rate_limiter or services.rate_limiter,
+            limiter,
             worker,
             telemetry=telemetry,
         ),
@@ -163,6 +167,21 @@ def create_app(
     _add_error_handlers(app, errors)
     _configure_logging()
     return app
+
+
+def _rate_limiter_lifespan(rate_limiter: RateLimiter) -> Callable[[Any], Any]:
+    """The limiter's event-loop resources (Redis's asyncio client) live as long as the app's
+    lifespan, on its loop."""
+
+    @asynccontextmanager
+    async def lifespan(_app: Any) -> AsyncIterator[None]:
+        await rate_limiter.open_async()
+        try:
+            yield
+        finally:
+            await rate_limiter.close_async()
+
+    return lifespan
 
 
 def middleware_stack(

@@ -3,7 +3,10 @@
 - LocalRateLimiter: in this process (the default). With several worker processes each has its
   own buckets, so a key gets up to N times the burst: use Redis for more than one process.
 - RedisRateLimiter: the check-and-take is one Lua script run by Redis with Redis's own clock,
-  so any number of processes on any number of hosts share one bucket per key exactly.
+  so any number of processes on any number of hosts share one bucket per key exactly. While the
+  app's lifespan runs (`trax serve`), the API awaits the script on the event loop over a
+  redis.asyncio client opened for that loop (`open_async`): no thread hop. Without a lifespan
+  (an ASGI test client that starts none) `take_async` runs the blocking `take` in a thread.
 - FailoverRateLimiter: Redis, falling back to a local bucket while Redis is unreachable (fail
   open to a per-process limit, logged), probing Redis again every few seconds and switching
   back by itself. Availability of the API is worth more than exact limits during an outage;
@@ -12,17 +15,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+import anyio.to_thread
 
 from server.domain.clock import wall_clock_us
 from server.domain.token_bucket import BucketPolicy, Decision, take
 
 if TYPE_CHECKING:
     import redis
+    import redis.asyncio
 
 logger = logging.getLogger("trax.rate_limit")
 
@@ -33,6 +40,12 @@ class RateLimiter(Protocol):
     policy: BucketPolicy
 
     def take(self, key_id: str) -> Decision: ...
+
+    async def take_async(self, key_id: str) -> Decision: ...
+
+    async def open_async(self) -> None: ...
+
+    async def close_async(self) -> None: ...
 
 
 class LocalRateLimiter:
@@ -57,6 +70,15 @@ class LocalRateLimiter:
             if self._calls % self._SWEEP_EVERY == 0:
                 self._tats = {k: v for k, v in self._tats.items() if v > now}
             return decision
+
+    async def take_async(self, key_id: str) -> Decision:
+        return self.take(key_id)
+
+    async def open_async(self) -> None:
+        pass
+
+    async def close_async(self) -> None:
+        pass
 
 
 # KEYS[1]: the bucket. ARGV: capacity, interval_us, and a clock override used only by tests
@@ -93,21 +115,49 @@ class RedisRateLimiter:
         policy: BucketPolicy,
         prefix: str = "trax:",
         clock: Clock | None = None,
+        async_client: Callable[[], redis.asyncio.Redis] | None = None,
     ) -> None:
+        """`async_client` makes the redis.asyncio client `open_async` opens on the running
+        event loop (a connection belongs to the loop that opened it)."""
         self.policy = policy
         self._client = client
         self._prefix = f"{prefix}ratelimit:"
         self._script = client.register_script(TAKE_LUA)
+        self._make_async_client = async_client
+        self._async: tuple[asyncio.AbstractEventLoop, redis.asyncio.Redis, Any] | None = None
         # Tests only: a controlled clock (microseconds) instead of Redis's TIME.
         self._clock = clock
 
-    def take(self, key_id: str) -> Decision:
+    def _arguments(self, key_id: str) -> tuple[list[str], list[Any]]:
         now = "" if self._clock is None else str(self._clock())
-        allowed, remaining, wait_us, full_us = self._script(
-            keys=[self._prefix + key_id],
-            args=[self.policy.capacity, self.policy.interval_us, now],
-        )
-        return Decision(bool(allowed), int(remaining), int(wait_us), int(full_us))
+        return [self._prefix + key_id], [self.policy.capacity, self.policy.interval_us, now]
+
+    def take(self, key_id: str) -> Decision:
+        keys, args = self._arguments(key_id)
+        return _decision(self._script(keys=keys, args=args))
+
+    async def take_async(self, key_id: str) -> Decision:
+        opened = self._async
+        if opened is None or opened[0] is not asyncio.get_running_loop():
+            return await anyio.to_thread.run_sync(self.take, key_id)
+        keys, args = self._arguments(key_id)
+        return _decision(await opened[2](keys=keys, args=args))
+
+    async def open_async(self) -> None:
+        if self._make_async_client is None or self._async is not None:
+            return
+        client = self._make_async_client()
+        self._async = (asyncio.get_running_loop(), client, client.register_script(TAKE_LUA))
+
+    async def close_async(self) -> None:
+        opened, self._async = self._async, None
+        if opened is not None:
+            await opened[1].aclose()
+
+
+def _decision(answer: Any) -> Decision:
+    allowed, remaining, wait_us, full_us = answer
+    return Decision(bool(allowed), int(remaining), int(wait_us), int(full_us))
 
 
 class FailoverRateLimiter:
@@ -131,26 +181,52 @@ class FailoverRateLimiter:
     def degraded(self) -> bool:
         return self._down_until is not None
 
+    def _redis_is_down(self) -> bool:
+        """True while Redis failed within the probe interval: the local bucket decides."""
+        return self._down_until is not None and self._monotonic() < self._down_until
+
+    def _failed(self, exc: BaseException) -> None:
+        if self._down_until is None:
+            logger.warning(
+                "Redis is unreachable (%s); rate limits fall back to a per-process bucket "
+                "and Redis is probed again every %.0f s",
+                exc,
+                self._probe_interval,
+            )
+        self._down_until = self._monotonic() + self._probe_interval
+
+    def _answered(self) -> None:
+        if self._down_until is not None:
+            self._down_until = None
+            logger.warning("Redis is reachable again; rate limits are shared again")
+
     def take(self, key_id: str) -> Decision:
-        down_until = self._down_until
-        if down_until is not None and self._monotonic() < down_until:
+        if self._redis_is_down():
             return self.fallback.take(key_id)
         try:
             decision = self.primary.take(key_id)
         except self._errors as exc:
-            if down_until is None:
-                logger.warning(
-                    "Redis is unreachable (%s); rate limits fall back to a per-process bucket "
-                    "and Redis is probed again every %.0f s",
-                    exc,
-                    self._probe_interval,
-                )
-            self._down_until = self._monotonic() + self._probe_interval
+            self._failed(exc)
             return self.fallback.take(key_id)
-        if down_until is not None:
-            self._down_until = None
-            logger.warning("Redis is reachable again; rate limits are shared again")
+        self._answered()
         return decision
+
+    async def take_async(self, key_id: str) -> Decision:
+        if self._redis_is_down():
+            return self.fallback.take(key_id)
+        try:
+            decision = await self.primary.take_async(key_id)
+        except self._errors as exc:
+            self._failed(exc)
+            return self.fallback.take(key_id)
+        self._answered()
+        return decision
+
+    async def open_async(self) -> None:
+        await self.primary.open_async()
+
+    async def close_async(self) -> None:
+        await self.primary.close_async()
 
 
 def build_rate_limiter(
@@ -164,19 +240,24 @@ def build_rate_limiter(
     if not redis_url:
         return local
     import redis
+    import redis.asyncio
+    from redis.asyncio.retry import Retry as AsyncRetry
     from redis.backoff import NoBackoff
     from redis.retry import Retry
 
-    client = redis.Redis.from_url(
-        redis_url,
+    options: dict[str, Any] = {
         # Fail fast: a request waits at most this long on Redis before the local fallback.
-        socket_connect_timeout=0.5,
-        socket_timeout=0.5,
-        retry=Retry(NoBackoff(), 0),
-        health_check_interval=30,
-    )
+        "socket_connect_timeout": 0.5,
+        "socket_timeout": 0.5,
+        "health_check_interval": 30,
+    }
+    client = redis.Redis.from_url(redis_url, retry=Retry(NoBackoff(), 0), **options)
+
+    def async_client() -> redis.asyncio.Redis:
+        return redis.asyncio.Redis.from_url(redis_url, retry=AsyncRetry(NoBackoff(), 0), **options)
+
     return FailoverRateLimiter(
-        RedisRateLimiter(client, policy, redis_prefix),
+        RedisRateLimiter(client, policy, redis_prefix, async_client=async_client),
         local,
         errors=(redis.RedisError, OSError),
     )

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 
-import anyio.to_thread
 from sqlalchemy.exc import DBAPIError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
@@ -81,8 +80,9 @@ class AccessMiddleware:
         self.worker = worker or WorkerThread()
         self._lookups: SingleFlight[Principal] = SingleFlight()
         # The in-process bucket is a dict and a lock: taken inline. Redis answers over the
-        # network: taken in the thread pool (one hop; not on the worker thread, where every
-        # request's take would queue behind the writes).
+        # network: awaited on the event loop while the app's lifespan runs (redis.asyncio),
+        # else in the thread pool (one hop; never on the worker thread, where every request's
+        # take would queue behind the writes).
         self._inline_limiter = isinstance(rate_limiter, LocalRateLimiter)
 
     def _authenticate(self, secret: str | None) -> Principal:
@@ -109,7 +109,7 @@ class AccessMiddleware:
     async def _take(self, principal: Principal) -> Decision:
         if self._inline_limiter:
             return self.rate_limiter.take(principal.key_id)
-        return await anyio.to_thread.run_sync(self.rate_limiter.take, principal.key_id)
+        return await self.rate_limiter.take_async(principal.key_id)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -4,6 +4,7 @@ a request with a valid key, and still serving when Redis is away."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import multiprocessing
 import os
@@ -16,7 +17,9 @@ import httpx
 import hypothesis
 import pytest
 import redis
+import redis.asyncio
 from hypothesis import strategies as st
+from starlette.testclient import TestClient
 
 from server.adapters.rate_limiter import (
     FailoverRateLimiter,
@@ -172,6 +175,43 @@ def test_the_redis_script_decides_exactly_like_the_reference(
     for gap, key in steps:
         clock.advance(micros=gap)
         assert remote.take(key) == local.take(key)
+
+
+@pytest.mark.redis
+def test_the_awaited_take_decides_exactly_like_the_blocking_one(redis_prefix):
+    """take_async on the loop its client was opened on (redis.asyncio, what the API awaits)
+    runs the same script on the same bucket as take: interleaved, they decide as the
+    reference does. On another loop it takes the blocking path, in a thread."""
+    url = os.environ["TRAX_REDIS_URL"]
+    clock = FakeClock()
+    policy = BucketPolicy.from_rate(4, 2.0)
+    local = LocalRateLimiter(policy, clock)
+    remote = RedisRateLimiter(
+        redis_client(),
+        policy,
+        f"{redis_prefix}{secrets.token_hex(4)}:",
+        clock,
+        async_client=lambda: redis.asyncio.Redis.from_url(url),
+    )
+
+    async def steps() -> list[tuple[object, object]]:
+        await remote.open_async()
+        try:
+            assert remote._async is not None
+            pairs = []
+            for step in range(14):
+                clock.advance(micros=150_000 * (step % 3))
+                taken = await remote.take_async("key_a") if step % 2 else remote.take("key_a")
+                pairs.append((taken, local.take("key_a")))
+            return pairs
+        finally:
+            await remote.close_async()
+
+    pairs = asyncio.run(steps())
+    assert [taken for taken, _ in pairs] == [reference for _, reference in pairs]
+    assert not all(decision.allowed for decision, _ in pairs)  # the bucket ran dry on the way
+    assert remote._async is None
+    assert asyncio.run(remote.take_async("key_b")).allowed  # no client open: the thread path
 
 
 def _take_many_in_a_process(url: str, prefix: str, capacity: int, count: int, barrier) -> int:
@@ -367,6 +407,41 @@ def test_unreachable_redis_fails_open_to_a_local_bucket_and_says_so(settings, se
     assert all("ratelimit" in r.headers for r in responses)
     warnings = [r for r in caplog.records if "Redis is unreachable" in r.getMessage()]
     assert len(warnings) == 1  # once per outage, not once per request
+
+
+def test_unreachable_redis_fails_open_on_the_awaited_path_too(caplog):
+    """Runs everywhere: nothing listens on port 1."""
+    limiter = build_rate_limiter(2, NO_REFILL, "redis://127.0.0.1:1/0", "trax-test:")
+
+    async def takes() -> list[bool]:
+        await limiter.open_async()
+        try:
+            return [(await limiter.take_async("key_a")).allowed for _ in range(3)]
+        finally:
+            await limiter.close_async()
+
+    with caplog.at_level(logging.WARNING, logger="trax.rate_limit"):
+        assert asyncio.run(takes()) == [True, True, False]  # the local bucket, burst 2
+    assert limiter.degraded
+    assert any("Redis is unreachable" in r.getMessage() for r in caplog.records)
+
+
+@pytest.mark.redis
+def test_the_api_awaits_redis_on_its_loop_while_its_lifespan_runs(
+    settings, services, tenant, redis_prefix
+):
+    limiter = build_rate_limiter(
+        3, NO_REFILL, os.environ["TRAX_REDIS_URL"], f"{redis_prefix}{secrets.token_hex(4)}:"
+    )
+    app = create_app(settings, services, rate_limiter=limiter)
+    headers = {"Authorization": f"Bearer {tenant.secret}"}
+    with TestClient(app) as client:  # runs the lifespan: the asyncio client opens
+        assert limiter.primary._async is not None
+        limiter.primary.take = lambda key_id: pytest.fail("took the blocking path")
+        answers = [client.get("/v1/studios", headers=headers) for _ in range(5)]
+    assert [answer.status_code for answer in answers] == [200, 200, 200, 429, 429]
+    assert all("ratelimit" in answer.headers for answer in answers)
+    assert limiter.primary._async is None and not limiter.degraded  # closed with the lifespan
 
 
 @pytest.mark.redis

@@ -90,6 +90,9 @@ class Limiter:
         self.taken.append(key_id)
         return Decision(self.allowed, remaining=0, wait_us=1_000_000, full_us=1_000_000)
 
+    async def take_async(self, key_id: str) -> Decision:
+        return self.take(key_id)
+
 
 def call(middleware, scope, chunks=(b"",), *, more_coming: bool = False) -> list[dict]:
     """Runs one request; `more_coming`: the last chunk says more follows, and nothing does."""
