@@ -27,7 +27,9 @@ fails on each one that moved). The couplings:
    parameter's spec and builds a new jsonschema `Draft4Validator` (with its reference
    registry) for every parameter of every request. The validator is a pure function of the
    parameter's schema, which the app never changes: it is built once per parameter and reused.
-   Every value is still validated, with the same validator class, format checker and messages.
+   Every value is still validated, with the same validator class, format checker and messages;
+   a simple schema (a bounded string or integer, `quick_check`) first gets a check that only
+   ever says "valid" where jsonschema would, and jsonschema decides (and words) the rest.
    The same holds for request bodies: `JSONRequestBodyValidator._validator` builds a
    `Draft4RequestValidator` of the operation's body schema per request (a tenth of a create's
    CPU); it is built once per schema.
@@ -59,9 +61,10 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 from collections.abc import Callable
 from importlib.metadata import version
-from typing import Any
+from typing import Any, cast
 
 from connexion import utils as connexion_utils
 from connexion.apps.asynchronous import AsyncOperation
@@ -141,13 +144,67 @@ _validators: dict[int, tuple[dict[str, Any], Any]] = {}
 
 
 def _validator_for(param: dict[str, Any]) -> Any:
+    return _cached_parameter_check(param)[1]
+
+
+def _cached_parameter_check(param: dict[str, Any]) -> tuple[Callable[[Any], bool] | None, Any]:
+    """(the quick check of the parameter's schema or None, its Draft4Validator)."""
     cached = _validators.get(id(param))
     if cached is None or cached[0] is not param:
+        schema = param.get("schema", param)
         validator = Draft4Validator(
-            param.get("schema", param), format_checker=parameter_validation.draft4_format_checker
+            schema, format_checker=parameter_validation.draft4_format_checker
         )
-        cached = _validators[id(param)] = (param, validator)
-    return cached[1]
+        cached = _validators[id(param)] = (param, (quick_check(schema), validator))
+    return cast(tuple[Callable[[Any], bool] | None, Any], cached[1])
+
+
+# The keywords a quick check understands; any other keyword (enum, nullable, exclusiveMinimum,
+# items...) leaves the decision to jsonschema alone.
+_QUICK_KEYWORDS = frozenset(
+    {"type", "minLength", "maxLength", "pattern", "minimum", "maximum", "format", "default"}
+    | {"description", "example", "title"}
+)
+
+
+def quick_check(schema: Any) -> Callable[[Any], bool] | None:
+    """For the simple schemas most parameters have (a string with length bounds and a pattern,
+    an integer with bounds), a check that answers True only for values Draft4Validator finds
+    nothing wrong with, in a tenth of its time: jsonschema's own rules (a str's length in code
+    points, `re.search` for the pattern, bounds inclusive, a format the draft-4 format checker
+    does not know checks nothing). Anything it does not answer True for is validated by
+    jsonschema as before, which also writes the message. None: no quick check."""
+    if not isinstance(schema, dict) or not set(schema) <= _QUICK_KEYWORDS:
+        return None
+    known_format = schema.get("format") in parameter_validation.draft4_format_checker.checkers
+    if "format" in schema and known_format:
+        return None
+    kind = schema.get("type")
+    if kind == "string":
+        shortest, longest = schema.get("minLength", 0), schema.get("maxLength")
+        pattern = re.compile(schema["pattern"]) if "pattern" in schema else None
+
+        def string_check(value: Any) -> bool:
+            return (
+                type(value) is str
+                and shortest <= len(value)
+                and (longest is None or len(value) <= longest)
+                and (pattern is None or pattern.search(value) is not None)
+            )
+
+        return string_check
+    if kind == "integer":
+        lowest, highest = schema.get("minimum"), schema.get("maximum")
+
+        def integer_check(value: Any) -> bool:
+            return (
+                type(value) is int
+                and (lowest is None or value >= lowest)
+                and (highest is None or value <= highest)
+            )
+
+        return integer_check
+    return None
 
 
 _body_validators: dict[int, tuple[dict[str, Any], Any]] = {}
@@ -170,8 +227,11 @@ def _validate_parameter(
     if is_nullable(param) and is_null(value):
         return None
     if value is not None:
+        quick, validator = _cached_parameter_check(param)
+        if quick is not None and quick(value):
+            return None
         try:
-            _validator_for(param).validate(value)
+            validator.validate(value)
         except ValidationError as exception:
             return str(exception)
     elif param.get("required"):

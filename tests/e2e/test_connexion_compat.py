@@ -9,10 +9,12 @@ import tomllib
 from functools import partial
 from pathlib import Path
 
+import hypothesis
 import pytest
 from connexion.apps.asynchronous import AsyncOperation
 from connexion.lifecycle import ConnexionRequest
 from connexion.middleware.abstract import ROUTING_CONTEXT
+from hypothesis import strategies as st
 
 from server.app import create_app
 from server.http import connexion_compat
@@ -213,3 +215,88 @@ def test_a_body_validator_is_built_once_per_schema_and_still_refuses(app, api):
     refused = api.post("/v1/studios", json={"name": 7})
     assert refused.status_code == 400 and refused.json()["error"]["code"] == "invalid_request"
     assert api.post("/v1/studios", json={"name": "Valid"}).status_code == 201
+
+
+def _spec_parameter_schemas() -> list[dict]:
+    from server.http.spec import load_spec
+
+    spec = load_spec()
+    shared = spec["components"]["parameters"]
+
+    def resolved(parameter: dict) -> dict:
+        while "$ref" in parameter:
+            parameter = shared[parameter["$ref"].rsplit("/", 1)[1]]
+        return parameter
+
+    schemas = {}
+    for item in spec["paths"].values():
+        for method, operation in item.items():
+            if method == "parameters" or not isinstance(operation, dict):
+                continue
+            for parameter in item.get("parameters", []) + operation.get("parameters", []):
+                schema = resolved(parameter).get("schema", {})
+                schemas[repr(sorted(schema.items()))] = schema
+    return list(schemas.values())
+
+
+SPEC_PARAMETER_SCHEMAS = _spec_parameter_schemas()
+EDGE_VALUES = [
+    "",
+    "a",
+    "a" * 64,
+    "a" * 65,
+    "x" * 1025,
+    '"etag"',
+    'W/"x"',
+    "\u00e9\u00e9",
+    "\x00",
+    " a",
+    "a ",
+    0,
+    1,
+    -1,
+    2**63 - 1,
+    2**63,
+    True,
+    False,
+    1.0,
+    None,
+    [],
+    {},
+]
+
+
+@hypothesis.settings(max_examples=300, deadline=None, derandomize=True, database=None)
+@hypothesis.given(
+    value=st.one_of(
+        st.text(max_size=80),
+        st.text(alphabet=st.characters(min_codepoint=32, max_codepoint=126), max_size=700),
+        st.integers(min_value=-(2**65), max_value=2**65),
+        st.sampled_from(EDGE_VALUES),
+    )
+)
+def test_a_quick_check_never_passes_what_jsonschema_refuses(value):
+    from connexion.validators.parameter import draft4_format_checker
+    from jsonschema import Draft4Validator
+
+    from server.http.connexion_compat import quick_check
+
+    for schema in SPEC_PARAMETER_SCHEMAS:
+        check = quick_check(schema)
+        if check is not None and check(value):
+            validator = Draft4Validator(schema, format_checker=draft4_format_checker)
+            assert validator.is_valid(value), (schema, value)
+
+
+def test_quick_checks_cover_the_simple_schemas_and_leave_the_rest_to_jsonschema():
+    from server.http.connexion_compat import quick_check
+
+    covered = [schema for schema in SPEC_PARAMETER_SCHEMAS if quick_check(schema) is not None]
+    assert len(covered) >= 4  # ids, header values, the limit, text queries
+    assert quick_check({"type": "string", "enum": ["a"]}) is None
+    assert quick_check({"type": "string", "format": "date-time"}) is None  # a checked format
+    assert quick_check({"type": "array", "items": {"type": "string"}}) is None
+    bounded = quick_check({"type": "string", "minLength": 1, "maxLength": 3, "pattern": "^a"})
+    assert bounded("ab") and not bounded("") and not bounded("abcd") and not bounded("ba")
+    limit = quick_check({"type": "integer", "minimum": 1, "maximum": 5, "format": "int64"})
+    assert limit(1) and limit(5) and not limit(0) and not limit(6) and not limit(True)
