@@ -84,9 +84,13 @@ class StallGuard:
         does not answer a ping is discarded and the pool tries another (or a new one)."""
         self.arm(dbapi_connection, self.ping_seconds)
         try:
-            with dbapi_connection.cursor() as cursor:
-                cursor.execute("SELECT 1")
-            dbapi_connection.rollback()
+            # In autocommit: one round trip (in a transaction psycopg would send BEGIN, the
+            # SELECT and the ROLLBACK one after another). The connection is idle at checkout.
+            dbapi_connection.autocommit = True
+            try:
+                dbapi_connection.execute("SELECT 1")
+            finally:
+                dbapi_connection.autocommit = False
         except Exception as error:
             raise exc.DisconnectionError("the connection did not answer a ping") from error
         finally:

@@ -110,3 +110,33 @@ def test_a_database_error_on_a_direct_read_leaves_as_sqlalchemys(services, tenan
     )
     with engine.connect() as connection, pytest.raises(DBAPIError, match="no such table"):
         statement.rows(connection, {})
+
+
+@pytest.mark.postgres
+def test_postgres_reads_run_in_autocommit_and_leave_writes_transactional(services, tenant):
+    """A read's connection is in autocommit (one round trip per statement); the same pooled
+    connection, back in a unit of work, is transactional again: a rolled-back write is gone."""
+    from sqlalchemy import text
+
+    from server.storage.reads import ReadConnections
+
+    reads = ReadConnections(services.engine)
+    with reads() as connection:
+        used = connection.connection.dbapi_connection
+        assert used is not None and used.autocommit is True
+    seen = []
+    for _ in range(services.engine.pool.size() + 2):  # until the read's connection comes back
+        with services.engine.connect() as connection:
+            seen.append(connection.connection.dbapi_connection)
+            assert seen[-1].autocommit is False
+            connection.execute(
+                text("UPDATE accounts SET name = 'rolled back' WHERE id = :id"),
+                {"id": tenant.account_id},
+            )
+            connection.rollback()
+    with reads() as connection:
+        name = connection.execute(
+            text("SELECT name FROM accounts WHERE id = :id"), {"id": tenant.account_id}
+        ).scalar_one()
+    assert name != "rolled back"
+    assert any(connection is used for connection in seen)
