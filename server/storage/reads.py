@@ -92,10 +92,8 @@ class PreparedSelect:
             return [new(self._record, row) for row in result]
         raw = self._execute(connection, self._parameters(params))
         processors = self._result_processors
-        if self._record is None:
-            if not processors:
-                return [row[0] for row in raw]
-            convert = processors[0][1] if processors[0][0] == 0 else None
+        if self._record is None:  # a one-column select
+            convert = processors[0][1] if processors else None
             return [row[0] if convert is None else convert(row[0]) for row in raw]
         new, record, records = tuple.__new__, self._record, []
         for row in raw:
@@ -166,18 +164,26 @@ _STUDIO_DESTINATIONS = (
     .where(_of_account(_destinations), _destinations.c.studio_id == bindparam("studio_id"))
     .order_by(_destinations.c.id)
 )
-_AVAILABLE_PROTOCOLS = (
+# The relay-lease and ingest queries are the repositories' too (server/storage/repositories.py
+# runs them in a unit of work): one statement each, whichever path reads.
+AVAILABLE_PROTOCOLS = (
     select(_ingest_nodes.c.protocol)
     .where(_ingest_nodes.c.expires_at >= bindparam("now", type_=_ingest_nodes.c.expires_at.type))
     .distinct()
 )
-_LEASE_HOLDER = select(_relay_leases.c.worker_id).where(
+LEASE_HOLDER = select(_relay_leases.c.worker_id).where(
     _relay_leases.c.studio_id == bindparam("studio_id"),
     _relay_leases.c.expires_at >= bindparam("now", type_=_relay_leases.c.expires_at.type),
 )
-_LEASE_EXPIRY = select(_relay_leases.c.expires_at).where(
+LEASE_EXPIRY = select(_relay_leases.c.expires_at).where(
     _relay_leases.c.studio_id == bindparam("studio_id")
 )
+
+
+def lease_ran_out(expires_at: datetime | None, now: datetime) -> datetime | None:
+    """When a studio's last relay lease ran out; None while a worker holds it or if none ever
+    has."""
+    return expires_at if expires_at is not None and expires_at < now else None
 
 
 def keyset_params(account_id: str, request: PageRequest) -> dict[str, Any]:
@@ -311,23 +317,17 @@ class StreamStatusReader:
         return cast("str | None", holder)
 
     def unowned_since(self, studio_id: str, now: datetime) -> datetime | None:
-        """When the studio's last lease ran out; None while a worker holds it or if none
-        ever has (as RelayLeaseRepository.unowned_since answers)."""
         expires_at = self._statements.expiry.first(self._connection, {"studio_id": studio_id})
-        return (
-            cast("datetime | None", expires_at)
-            if expires_at is not None and expires_at < now
-            else None
-        )
+        return lease_ran_out(expires_at, now)
 
 
 class _StreamStatements:
     def __init__(self, dialect: Dialect) -> None:
         self.studio = PreparedSelect(_STUDIO_BY_ID, dialect, _StudioRecord)
         self.destinations = PreparedSelect(_STUDIO_DESTINATIONS, dialect, _DestinationRecord)
-        self.protocols = PreparedSelect(_AVAILABLE_PROTOCOLS, dialect, None)
-        self.holder = PreparedSelect(_LEASE_HOLDER, dialect, None)
-        self.expiry = PreparedSelect(_LEASE_EXPIRY, dialect, None)
+        self.protocols = PreparedSelect(AVAILABLE_PROTOCOLS, dialect, None)
+        self.holder = PreparedSelect(LEASE_HOLDER, dialect, None)
+        self.expiry = PreparedSelect(LEASE_EXPIRY, dialect, None)
 
 
 class StreamStatusReads:

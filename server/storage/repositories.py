@@ -30,6 +30,7 @@ from server.storage.models import (
     User,
     UserSession,
 )
+from server.storage.reads import AVAILABLE_PROTOCOLS, LEASE_EXPIRY, LEASE_HOLDER, lease_ran_out
 
 
 def _rowcount(result: Result[Any]) -> int:
@@ -387,17 +388,10 @@ class RelayLeaseRepository:
     def unowned_since(self, studio_id: str, now: datetime) -> datetime | None:
         """When the studio's last lease ran out; None while a worker holds it or if none
         ever has."""
-        expires_at = self.session.scalar(
-            select(RelayLease.expires_at).where(RelayLease.studio_id == studio_id)
-        )
-        return expires_at if expires_at is not None and expires_at < now else None
+        return lease_ran_out(self.session.scalar(LEASE_EXPIRY, {"studio_id": studio_id}), now)
 
     def holder(self, studio_id: str, now: datetime) -> str | None:
-        return self.session.scalar(
-            select(RelayLease.worker_id).where(
-                RelayLease.studio_id == studio_id, RelayLease.expires_at >= now
-            )
-        )
+        return self.session.scalar(LEASE_HOLDER, {"studio_id": studio_id, "now": now})
 
 
 class SourceRepository:
@@ -489,11 +483,7 @@ class IngestNodeRepository:
 
     def available_protocols(self, now: datetime) -> frozenset[str]:
         """The protocols some running ingest accepts publishers for (one query)."""
-        return frozenset(
-            self.session.scalars(
-                select(IngestNode.protocol).where(IngestNode.expires_at >= now).distinct()
-            )
-        )
+        return frozenset(self.session.scalars(AVAILABLE_PROTOCOLS, {"now": now}))
 
 
 class DestinationRepository:
