@@ -678,6 +678,8 @@ class Bench:
             ("−memoised parameter names", variant(BENCH_LEVERS="no_names_cache")),
             ("Swagger UI's router on every request", variant(BENCH_LEVERS="no_swagger_ui_path")),
             ("form and body read on GETs", variant(BENCH_LEVERS="no_bodiless_plan")),
+            ("parameters read twice (no plan)", variant(BENCH_LEVERS="no_parameter_plan")),
+            ("body definitions per call", variant(BENCH_LEVERS="no_body_definition_cache")),
         ]
 
     def lever_sqlite_synchronous(self, loop: str, create: Workload, duration: float) -> None:

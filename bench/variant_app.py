@@ -39,6 +39,8 @@ KNOWN = {
     "no_bodiless_plan",
     "no_content_type_cache",
     "core_execution",
+    "no_parameter_plan",
+    "no_body_definition_cache",
 }
 if LEVERS - KNOWN:
     raise SystemExit(f"unknown BENCH_LEVERS {sorted(LEVERS - KNOWN)}; known: {sorted(KNOWN)}")
@@ -79,6 +81,10 @@ if "no_bodiless_plan" in LEVERS:
     caches.discard("bodiless")
 if "no_content_type_cache" in LEVERS:
     caches.discard("content_type")
+if "no_parameter_plan" in LEVERS:
+    caches.discard("parameter_plan")
+if "no_body_definition_cache" in LEVERS:
+    caches.discard("body_definition")
 
 configure_logging(settings.log_format)  # as server/asgi.py does
 if "no_request_log" in LEVERS:  # metrics still counted; the one line per request not written

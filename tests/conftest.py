@@ -10,10 +10,12 @@ import pytest
 from server.app import create_app
 from server.config import Settings
 from server.domain.scopes import ALL_SCOPES
+from server.http.connexion_compat import ParameterPlan
 from server.services.container import Services
 from tests.support.client import ApiClient
 from tests.support.database import reset_schema, truncate_all
 from tests.support.dns import fake_resolver
+from tests.support.plan_shadow import shadowed_resolve
 
 # The browser tests' Chromium, screenshot directory and origin fixtures.
 pytest_plugins = ["tests.support.browser"]
@@ -38,6 +40,14 @@ def pytest_collection_modifyitems(config, items):
         for item in items:
             if marker in item.keywords:
                 item.add_marker(pytest.mark.skip(reason=reason))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def parameter_plan_shadowed():
+    """connexion reads every request the parameter plan reads, and the two must agree."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(ParameterPlan, "resolve", shadowed_resolve)
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -55,6 +55,26 @@ fails on each one that moved). The couplings:
    line, then a dump of the schema; the message ends in ` - 'path.to.field'` for body errors.
    `validation_sentence` keeps the first part; `validation_error_path` reads the path (the
    error envelope uses it to withhold messages that would repeat a write-only field).
+10. **The parameter plan.** connexion reads the parameters twice per request: its request
+   validation builds a URI parser and a `ConnexionRequest`, resolves and coerces the path and
+   query values and validates each; then the parameter decorator builds another request,
+   resolves and coerces them again, merges the spec's query defaults (a deep copy) and
+   prepares the handler's arguments. `parameter_plan` does both in one pass, from a
+   `ParameterPlan` built once per operation: the same parsing (Starlette's `parse_qsl`, the
+   first header of a name), the same coercion (`int()` for integers), the same validators
+   (coupling 4), the same defaults and pythonic names; the decorator then takes the prepared
+   arguments, with the body argument (connexion's `_get_body_argument`) and the context ones.
+   The content type and the body are still validated by connexion's code. Only what is
+   plainly valid takes the plan: an operation with a parameter that is not a string or
+   integer in the path, the query or a header (arrays, nullable, styles, cookies) or a body
+   that is not JSON, and a request with an unknown, repeated or missing query parameter or a
+   value that does not convert or validate, go through connexion's own code, which also
+   words the error. The test suite has connexion read every planned request as well
+   (tests/support/plan_shadow.py) and fails where the two disagree.
+11. **Body definitions.** `OpenAPIOperation.body_definition(content_type)` looks the content
+   type up in a `MediaTypeDict` (fnmatch over the sorted media types) and merges the spec's
+   components, up to six times per request; it depends only on the operation and the content
+   type, and is kept per operation (`body_definition`, a few content types each).
 """
 
 from __future__ import annotations
@@ -63,22 +83,28 @@ import asyncio
 import functools
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from importlib.metadata import version
 from typing import Any, cast
+from urllib.parse import parse_qsl
 
 from connexion import utils as connexion_utils
 from connexion.apps.asynchronous import AsyncOperation
+from connexion.context import context as current_context
 from connexion.context import operation as current_operation
 from connexion.context import receive as current_receive
 from connexion.context import scope as current_scope
 from connexion.decorators import StarletteDecorator
 from connexion.decorators import parameter as parameter_decoration
+from connexion.decorators.parameter import CONTEXT_NAME
 from connexion.json_schema import Draft4RequestValidator
 from connexion.middleware.abstract import ROUTING_CONTEXT
 from connexion.middleware.main import ConnexionMiddleware
+from connexion.middleware.request_validation import RequestValidationOperation
 from connexion.middleware.security import SecurityMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
-from connexion.utils import is_null, is_nullable
+from connexion.operations import OpenAPIOperation
+from connexion.utils import is_json_mimetype, is_null, is_nullable
 from connexion.validators import json as json_validation
 from connexion.validators import parameter as parameter_validation
 from jsonschema import Draft4Validator, ValidationError
@@ -95,8 +121,19 @@ SWAPPED: dict[type, str] = {
 }
 DEFAULT_MIDDLEWARES: tuple[type, ...] = tuple(ConnexionMiddleware.default_middlewares)
 CACHES = frozenset(
-    {"operations", "validators", "names", "swagger_ui_path", "bodiless", "content_type"}
+    {
+        "operations",
+        "validators",
+        "names",
+        "swagger_ui_path",
+        "bodiless",
+        "content_type",
+        "parameter_plan",
+        "body_definition",
+    }
 )
+# Where the parameter plan leaves a request's prepared arguments for the parameter decorator.
+PLANNED_ARGUMENTS = "trax_planned_arguments"
 _MAX_MESSAGE = 300
 _installed: set[str] = set()
 
@@ -267,9 +304,10 @@ async def _swagger_call(self: Any, scope: Scope, receive: Receive, send: Send) -
     await _original_swagger_call(self, scope, receive, send)
 
 
-def _bodiless_parameter_call(self: Any, function: Callable[..., Any]) -> Callable[..., Any]:
+def _parameter_call(self: Any, function: Callable[..., Any]) -> Callable[..., Any]:
     """connexion 3.3's AsyncParameterDecorator.__call__, with no body or form read for an
-    operation without a request body (decided once per decorator, i.e. per operation)."""
+    operation without a request body (decided once per decorator, i.e. per operation), and the
+    path and query arguments taken from the parameter plan when it read the request."""
     unwrapped = parameter_decoration.unwrap_decorators(function)
     arguments, has_kwargs = parameter_decoration.inspect_function_arguments(unwrapped)
     plan: dict[str, bool] = {}
@@ -279,12 +317,26 @@ def _bodiless_parameter_call(self: Any, function: Callable[..., Any]) -> Callabl
         bodiless = plan.get("bodiless")
         if bodiless is None:
             bodiless = plan["bodiless"] = not current_operation.is_request_body_defined
+        planned = None if has_kwargs else current_scope.get("extensions", {}).get(PLANNED_ARGUMENTS)
         if bodiless and not has_kwargs:
+            if planned is not None:
+                return await function(**_planned_kwargs(planned, arguments))
             request_body, files = None, {}
         else:
             request_body = self._maybe_get_body(request, arguments=arguments, has_kwargs=has_kwargs)
             while asyncio.iscoroutine(request_body):
                 request_body = await request_body
+            if planned is not None and is_json_mimetype(request.mimetype):
+                # A JSON body has no form and no files (Starlette parses only form types).
+                body_argument = parameter_decoration._get_body_argument(
+                    request_body,
+                    operation=current_operation,
+                    arguments=arguments,
+                    has_kwargs=False,
+                    sanitize=self.sanitize_fn,
+                    content_type=request.mimetype,
+                )
+                return await function(**_planned_kwargs(planned, arguments, body_argument))
             files = await request.files()
         kwargs = parameter_decoration.prep_kwargs(
             request,
@@ -297,6 +349,231 @@ def _bodiless_parameter_call(self: Any, function: Callable[..., Any]) -> Callabl
         return await function(**kwargs)
 
     return wrapper
+
+
+def _planned_kwargs(
+    planned: PlannedArguments, arguments: list[str], body_argument: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """What connexion's `prep_kwargs` makes of them for a handler without `**kwargs`: the path
+    arguments, the query arguments the handler declares, the body one, then the context ones
+    it declares."""
+    path_arguments, query_arguments = planned
+    kwargs = dict(path_arguments)
+    kwargs.update((name, value) for name, value in query_arguments if name in arguments)
+    if body_argument:
+        sanitize = parameter_decoration.pythonic
+        kwargs.update((sanitize(name), value) for name, value in body_argument.items())
+    for key, value in current_context.items():
+        if key in arguments:
+            kwargs[key] = value
+    if CONTEXT_NAME in arguments:
+        kwargs[CONTEXT_NAME] = current_context
+    return kwargs
+
+
+# (path arguments by pythonic name, [(pythonic name, value)] of the query arguments)
+PlannedArguments = tuple[dict[str, Any], list[tuple[str, Any]]]
+_PLANNED_TYPES = {"string": str, "integer": int}
+_NO_PLAN = object()
+
+
+@dataclass(frozen=True)
+class _PlannedParameter:
+    spec: dict[str, Any]
+    name: str
+    argument: str  # connexion's pythonic name, sanitized twice as prep_kwargs does
+    convert: Callable[[Any], Any]
+    required: bool
+    default: Any = _NO_PLAN
+
+    @classmethod
+    def of(cls, spec: dict[str, Any], convert: Callable[[Any], Any]) -> _PlannedParameter:
+        name = spec["name"]
+        schema = spec.get("schema", {})
+        # connexion's _get_query_defaults: the parameter's own default, else its schema's.
+        default = spec.get("default", schema.get("default", _NO_PLAN))
+        return cls(
+            spec=spec,
+            name=name,
+            argument=parameter_decoration.pythonic(parameter_decoration.pythonic(name)),
+            convert=convert,
+            required=bool(spec.get("required")),
+            default=_NO_PLAN if default is _NO_PLAN else convert(default),
+        )
+
+
+class ParameterPlan:
+    """One bodiless operation's parameters, read in one pass (coupling 10)."""
+
+    def __init__(
+        self,
+        operation: Any,
+        path: list[_PlannedParameter],
+        query: list[_PlannedParameter],
+        header: list[_PlannedParameter],
+        allowed_query: set[str],
+    ) -> None:
+        self.operation = operation
+        self.path = path
+        self.query = {parameter.name: parameter for parameter in query}
+        self.header = header
+        self.header_names = {parameter.name.lower().encode("latin-1") for parameter in header}
+        self.allowed_query = allowed_query
+
+    @classmethod
+    def of(cls, operation: Any, security_query_params: list[str]) -> ParameterPlan | None:
+        """None when an operation has a parameter the plan does not read, or a body that is not
+        JSON."""
+        if operation.is_request_body_defined and not all(
+            is_json_mimetype(media_type) for media_type in operation.consumes
+        ):
+            return None
+        by_place: dict[str, list[_PlannedParameter]] = {"path": [], "query": [], "header": []}
+        seen: dict[tuple[str, str], dict[str, Any]] = {}
+        for spec in operation.parameters:
+            # connexion 3.3 repeats a path item's parameters once per operation of the item;
+            # the repeats are the same definition, validated alike.
+            key = (spec.get("in"), spec.get("name"))
+            if key in seen:
+                if seen[key] != spec:
+                    return None
+                continue
+            seen[key] = spec
+            schema = spec.get("schema", {})
+            place = spec.get("in")
+            convert = _PLANNED_TYPES.get(schema.get("type"))
+            if (
+                place not in by_place
+                or convert is None
+                or (place == "header" and convert is not str)
+                or is_nullable(spec)
+                or spec.get("x-nullable")
+                or {"style", "explode", "content", "allowReserved"} & set(spec)
+                or (place == "path" and "-" in spec["name"])
+            ):
+                return None
+            by_place[place].append(_PlannedParameter.of(spec, convert))
+        allowed = {parameter.name for parameter in by_place["query"]} | set(security_query_params)
+        return cls(operation, by_place["path"], by_place["query"], by_place["header"], allowed)
+
+    def resolve(self, scope: Scope) -> PlannedArguments | None:
+        """The request's arguments, each value converted and validated as connexion would; None
+        for anything connexion should look at itself."""
+        path_arguments: dict[str, Any] = {}
+        path_values = scope.get("path_params", {})
+        if len(path_values) != len(self.path):
+            return None
+        for parameter in self.path:
+            value = _planned_value(parameter, path_values.get(parameter.name), "path")
+            if value is _NO_PLAN:
+                return None
+            path_arguments[parameter.argument] = value
+        given: dict[str, str] = {}
+        for name, value in parse_qsl(
+            scope["query_string"].decode("latin-1"), keep_blank_values=True
+        ):
+            if name in given or name not in self.allowed_query:
+                return None
+            given[name] = value
+        query_arguments: list[tuple[str, Any]] = []
+        for name, parameter in self.query.items():
+            raw = given.get(name)
+            if raw is None:
+                if parameter.required:
+                    return None
+                if parameter.default is not _NO_PLAN:
+                    query_arguments.append((parameter.argument, parameter.default))
+                continue
+            value = _planned_value(parameter, raw, "query")
+            if value is _NO_PLAN:
+                return None
+            query_arguments.append((parameter.argument, value))
+        if self.header and not self._headers_valid(scope["headers"]):
+            return None
+        return path_arguments, query_arguments
+
+    def _headers_valid(self, headers: list[tuple[bytes, bytes]]) -> bool:
+        first: dict[bytes, str] = {}
+        for name, value in headers:
+            if name in self.header_names and name not in first:
+                first[name] = value.decode("latin-1")
+        for parameter in self.header:
+            text = first.get(parameter.name.lower().encode("latin-1"))
+            if text is None:
+                if parameter.required:
+                    return False
+            elif _validate_parameter("header", text, parameter.spec) is not None:
+                return False
+        return True
+
+
+def _planned_value(parameter: _PlannedParameter, raw: str | None, place: str) -> Any:
+    if raw is None:
+        return _NO_PLAN
+    try:
+        value = parameter.convert(raw)
+    except ValueError:
+        return _NO_PLAN  # connexion leaves it a string and refuses it in validation
+    if _validate_parameter(place, value, parameter.spec) is not None:
+        return _NO_PLAN
+    return value
+
+
+_original_validation_call = RequestValidationOperation.__call__
+
+
+async def _planned_validation_call(self: Any, scope: Scope, receive: Receive, send: Send) -> None:
+    """connexion 3.3's `RequestValidationOperation.__call__`, with the parameters validated by
+    the plan when it reads the request; the content type and the body as connexion does."""
+    plan = self.__dict__.get("_trax_parameter_plan", _NO_PLAN)
+    if plan is _NO_PLAN:
+        # Without strict validation unknown query parameters pass: not planned (not ours).
+        plan = self.__dict__["_trax_parameter_plan"] = (
+            ParameterPlan.of(self._operation, self.security_query_params)
+            if self.strict_validation
+            else None
+        )
+    planned = plan.resolve(scope) if plan is not None else None
+    if planned is None:
+        await _original_validation_call(self, scope, receive, send)
+        return
+    scope.setdefault("extensions", {})[PLANNED_ARGUMENTS] = planned
+    operation = self._operation
+    mime_type, encoding = self.extract_content_type(scope["headers"])
+    self.validate_mime_type(mime_type)
+    schema = operation.body_schema(mime_type)
+    body_validator = self._validator_map["body"].get(mime_type) if schema else None
+    if body_validator is not None:
+        validator = body_validator(
+            schema=schema,
+            required=operation.request_body.get("required", False),
+            nullable=is_nullable(operation.body_definition(mime_type)),
+            encoding=encoding,
+            strict_validation=self.strict_validation,
+            uri_parser=operation.uri_parser_class(
+                operation.parameters, operation.body_definition()
+            ),
+        )
+        receive, scope = await validator.wrap_receive(receive, scope=scope)
+    await self.next_app(scope, receive, send)
+
+
+_original_body_definition = OpenAPIOperation.body_definition
+_BODY_DEFINITIONS_PER_OPERATION = 16
+
+
+def _body_definition(self: Any, content_type: str | None = None) -> dict[str, Any]:
+    """connexion 3.3's `OpenAPIOperation.body_definition`, a pure function of the operation and
+    the content type (the spec never changes), kept per operation for a few content types."""
+    if len(self.consumes) > 1:  # connexion logs a warning on every call: left as it is
+        return cast(dict[str, Any], _original_body_definition(self, content_type))
+    known = self.__dict__.setdefault("_trax_body_definitions", {})
+    definition = known.get(content_type)
+    if definition is None:
+        definition = _original_body_definition(self, content_type)
+        if len(known) < _BODY_DEFINITIONS_PER_OPERATION:
+            known[content_type] = definition
+    return cast(dict[str, Any], definition)
 
 
 def _extract_content_type(headers: list[tuple[bytes, bytes]] | dict[str, str]) -> str | None:
@@ -367,8 +644,14 @@ def install_caches(caches: frozenset[str] | set[str] = CACHES) -> set[str]:
         )
         _installed.add("names")
     if "bodiless" in caches and "bodiless" not in _installed:
-        parameter_decoration.AsyncParameterDecorator.__call__ = _bodiless_parameter_call
+        parameter_decoration.AsyncParameterDecorator.__call__ = _parameter_call
         _installed.add("bodiless")
+    if "parameter_plan" in caches and "parameter_plan" not in _installed:
+        RequestValidationOperation.__call__ = _planned_validation_call
+        _installed.add("parameter_plan")
+    if "body_definition" in caches and "body_definition" not in _installed:
+        OpenAPIOperation.body_definition = _body_definition
+        _installed.add("body_definition")
     if "content_type" in caches and "content_type" not in _installed:
         connexion_utils.extract_content_type = _extract_content_type
         _installed.add("content_type")

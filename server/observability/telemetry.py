@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -30,6 +31,9 @@ UNMATCHED = "unmatched"
 WEB_PAGE = "web_page"
 # An error envelope is a few hundred bytes; a longer body is not parsed for its code.
 ERROR_BODY_LIMIT = 8192
+RATE_LIMITED = "rate_limited"
+# Label sets whose metric series are kept at hand (operations x methods x classes x codes).
+CHILDREN_KEPT = 4096
 
 
 @dataclass
@@ -80,6 +84,7 @@ class RequestTelemetryMiddleware:
         self.app = app
         self.operations = operations
         self.sample_process_gauges = sample_process_gauges
+        self._kept: dict[tuple[str, str, str, str, bool], tuple[Any, Any, Any]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -109,6 +114,25 @@ class RequestTelemetryMiddleware:
             _current_facts.reset(token)
             self._record(scope, status, bytes(error_body), facts, time.perf_counter() - started)
 
+    def _children(
+        self, operation: str, method: str, status_class: str, code: str, refused: bool
+    ) -> tuple[Any, Any, Any]:
+        """The labelled series a request counts in, looked up once per label set (prometheus'
+        `labels()` checks and locks on every call); at most CHILDREN_KEPT label sets are kept,
+        since the method is the client's."""
+        key = (operation, method, status_class, code, refused)
+        children = self._kept.get(key)
+        if children is None:
+            metrics = instruments()
+            children = (
+                metrics.http_requests.labels(operation, method, status_class, code),
+                metrics.http_request_duration.labels(operation),
+                metrics.rate_limit_refusals.labels(operation) if refused else None,
+            )
+            if len(self._kept) < CHILDREN_KEPT:
+                self._kept[key] = children
+        return children
+
     def _label(self, scope: Scope, method: str) -> tuple[str, str]:
         """The operation connexion routed the request to, when it did (no second match of the
         path against every route); else label_route's answer."""
@@ -128,27 +152,35 @@ class RequestTelemetryMiddleware:
         method = scope["method"]
         operation, route = self._label(scope, method)
         code = error_code_of(status, body)
-        metrics = instruments()
-        metrics.http_requests.labels(operation, method, f"{status // 100}xx", code).inc()
-        metrics.http_request_duration.labels(operation).observe(seconds)
-        if status == 429 and code == "rate_limited":
-            metrics.rate_limit_refusals.labels(operation).inc()
-        self.sample_process_gauges()
-        request_logger.info(
-            "%s %s %s %s %.1fms",
-            method,
-            route,
-            status,
-            code or "-",
-            seconds * 1000,
-            extra={
-                "operation": operation,
-                "method": method,
-                "route": route,
-                "status": status,
-                "error_code": code or None,
-                "duration_ms": round(seconds * 1000, 3),
-                "key_id": facts.key_id,
-                "account_id": facts.account_id,
-            },
+        counted, timed, refused = self._children(
+            operation, method, f"{status // 100}xx", code, status == 429 and code == RATE_LIMITED
         )
+        counted.inc()
+        timed.observe(seconds)
+        if refused is not None:
+            refused.inc()
+        self.sample_process_gauges()
+        if request_logger.isEnabledFor(logging.INFO):
+            # Made directly: the line names its own fields, so the caller's frame, file and
+            # line (Logger.findCaller's walk of the stack) are not looked up for each request.
+            request_logger.handle(
+                request_logger.makeRecord(
+                    request_logger.name,
+                    logging.INFO,
+                    __file__,
+                    0,
+                    "%s %s %s %s %.1fms",
+                    (method, route, status, code or "-", seconds * 1000),
+                    None,
+                    extra={
+                        "operation": operation,
+                        "method": method,
+                        "route": route,
+                        "status": status,
+                        "error_code": code or None,
+                        "duration_ms": round(seconds * 1000, 3),
+                        "key_id": facts.key_id,
+                        "account_id": facts.account_id,
+                    },
+                )
+            )

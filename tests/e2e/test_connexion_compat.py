@@ -160,7 +160,7 @@ def test_swagger_ui_sees_only_its_own_paths(app, api, anonymous, monkeypatch):
     assert routed == ["/v1/ui/"]
 
 
-def test_a_bodiless_operation_reads_no_form_and_one_with_a_body_still_does(api, monkeypatch):
+def test_no_form_is_parsed_for_a_bodiless_or_planned_json_operation(api, monkeypatch):
     from connexion.lifecycle import ConnexionRequest
 
     original = ConnexionRequest.files
@@ -172,9 +172,13 @@ def test_a_bodiless_operation_reads_no_form_and_one_with_a_body_still_does(api, 
 
     monkeypatch.setattr(ConnexionRequest, "files", files)
     assert api.get("/v1/studios?limit=2").status_code == 200
-    assert parsed == []
     created = api.post("/v1/studios", json={"name": "With a body"})
     assert created.status_code == 201 and created.json()["name"] == "With a body"
+    assert parsed == []
+    # A request the plan leaves to connexion is prepared by connexion's own code, form and all.
+    monkeypatch.setattr(connexion_compat.ParameterPlan, "resolve", lambda plan, scope: None)
+    created = api.post("/v1/studios", json={"name": "Unplanned"})
+    assert created.status_code == 201 and created.json()["name"] == "Unplanned"
     assert parsed == ["POST"]
 
 
@@ -300,3 +304,92 @@ def test_quick_checks_cover_the_simple_schemas_and_leave_the_rest_to_jsonschema(
     assert bounded("ab") and not bounded("") and not bounded("abcd") and not bounded("ba")
     limit = quick_check({"type": "integer", "minimum": 1, "maximum": 5, "format": "int64"})
     assert limit(1) and limit(5) and not limit(0) and not limit(6) and not limit(True)
+
+
+def _recording_plans(monkeypatch) -> list:
+    """(plan, scope path, what it read) of each request the parameter plan looked at."""
+    from tests.support.plan_shadow import shadowed_resolve
+
+    seen = []
+
+    def resolve(plan, scope):
+        planned = shadowed_resolve(plan, scope)
+        seen.append((plan, scope["path"] + "?" + scope["query_string"].decode(), planned))
+        return planned
+
+    monkeypatch.setattr(connexion_compat.ParameterPlan, "resolve", resolve)
+    return seen
+
+
+def test_the_parameter_plan_reads_plain_requests_and_leaves_the_rest_to_connexion(api, monkeypatch):
+    studio = api.post("/v1/studios", json={"name": "Planned"}).json()
+    seen = _recording_plans(monkeypatch)
+    assert api.get("/v1/studios?limit=2").status_code == 200
+    assert api.get("/v1/studios").status_code == 200
+    got = api.get(f"/v1/studios/{studio['id']}", headers={"If-None-Match": '"x"'})
+    assert got.status_code == 200 and got.json()["name"] == "Planned"
+    read = [planned for _, _, planned in seen]
+    assert read == [
+        ({}, [("limit", 2)]),
+        ({}, [("limit", 50)]),  # the spec's default, as connexion merges it
+        ({"studio_id": studio["id"]}, []),
+    ]
+    seen.clear()
+    answers = {}
+    for query in ("limit=0", "limit=abc", "unknown=1", "limit=1&limit=2", "limit=%201"):
+        answers[query] = api.get(f"/v1/studios?{query}").status_code
+    # connexion takes the last of repeated values and int(" 1") is 1: both left to connexion,
+    # and answered as before.
+    assert answers == {
+        "limit=0": 400,
+        "limit=abc": 400,
+        "unknown=1": 400,
+        "limit=1&limit=2": 200,
+        "limit=%201": 200,
+    }
+    assert [planned is None for _, _, planned in seen] == [True, True, True, True, False]
+    # A JSON body operation's parameters are planned too; its body is connexion's.
+    seen.clear()
+    assert api.post("/v1/studios", json={"name": "Body"}).status_code == 201
+    assert [planned for _, _, planned in seen] == [({}, [])]
+    assert api.post("/v1/studios", json={"name": 5}).status_code == 400
+
+
+def test_a_plan_that_reads_otherwise_than_connexion_fails_the_suite(api, monkeypatch):
+    from dataclasses import replace
+
+    from tests.support.plan_shadow import PlanDisagrees, shadowed_resolve
+
+    seen = _recording_plans(monkeypatch)
+    assert api.get("/v1/studios?limit=3").status_code == 200
+    plan, _, _ = seen[0]
+    scope = {"type": "http", "path": "/v1/studios", "query_string": b"limit=3", "headers": []}
+    assert shadowed_resolve(plan, {**scope, "path_params": {}}) == ({}, [("limit", 3)])
+    off_by_one = connexion_compat.ParameterPlan(
+        plan.operation,
+        plan.path,
+        [replace(plan.query["limit"], convert=lambda text: int(text) + 1), plan.query["cursor"]],
+        plan.header,
+        plan.allowed_query,
+    )
+    with pytest.raises(PlanDisagrees):
+        shadowed_resolve(off_by_one, {**scope, "path_params": {}})
+    unbounded = connexion_compat.ParameterPlan(
+        plan.operation, plan.path, [], plan.header, plan.allowed_query
+    )
+    with pytest.raises(PlanDisagrees):  # connexion refuses limit=0
+        shadowed_resolve(unbounded, {**scope, "query_string": b"limit=0", "path_params": {}})
+
+
+def test_a_body_definition_is_kept_per_operation_and_answers_as_connexions(api, monkeypatch):
+    seen = _recording_plans(monkeypatch)
+    assert api.post("/v1/studios", json={"name": "Defined"}).status_code == 201
+    operation = seen[0][0].operation
+    original = connexion_compat._original_body_definition
+    for content_type in (None, "application/json", "text/plain", "application/*"):
+        kept = operation.body_definition(content_type)
+        assert kept == original(operation, content_type), content_type
+        assert operation.body_definition(content_type) is kept
+    for index in range(40):  # content types come from clients: a few are kept, none refused
+        assert operation.body_definition(f"x/y{index}") == original(operation, f"x/y{index}")
+    assert len(operation.__dict__["_trax_body_definitions"]) <= 16
