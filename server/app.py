@@ -96,15 +96,28 @@ class HandlerResolver(Resolver):
         super().__init__(function_resolver=self._handlers.__getitem__)
 
 
-def sample_process_gauges(services: Services, rate_limiter: RateLimiter) -> None:
-    """This process's database pool and rate-limiter state, sampled after each request."""
-    metrics = instruments()
-    pool = services.engine.pool
-    checked_out = getattr(pool, "checkedout", None)
-    if checked_out is not None and hasattr(pool, "overflow"):
-        metrics.db_pool_in_use.set(checked_out())
-        metrics.db_pool_overflow.set(max(0, pool.overflow()))
-    metrics.redis_fallback_active.set(1 if getattr(rate_limiter, "degraded", False) else 0)
+class ProcessGauges:
+    """This process's database pool and rate-limiter state, sampled after each request. A
+    gauge is written only when its value moved: a write takes the metric's lock (and in
+    multiprocess mode writes the process's file), and most requests change nothing."""
+
+    def __init__(self, services: Services, rate_limiter: RateLimiter) -> None:
+        self._pool = services.engine.pool
+        self._rate_limiter = rate_limiter
+        self._written: list[int | None] = [None, None, None]
+
+    def sample(self) -> None:
+        pool: Any = self._pool
+        in_use = overflow = None
+        if hasattr(pool, "checkedout") and hasattr(pool, "overflow"):  # a QueuePool
+            in_use, overflow = pool.checkedout(), max(0, pool.overflow())
+        values = (in_use, overflow, 1 if getattr(self._rate_limiter, "degraded", False) else 0)
+        metrics = instruments()
+        gauges = (metrics.db_pool_in_use, metrics.db_pool_overflow, metrics.redis_fallback_active)
+        for index, (gauge, value) in enumerate(zip(gauges, values, strict=True)):
+            if value is not None and value != self._written[index]:
+                gauge.set(value)
+                self._written[index] = value
 
 
 # The response encoding: compact JSON (server/http/json_output.py: orjson, else the stdlib).
@@ -266,7 +279,7 @@ def _telemetry_middleware(
         partial(
             RequestTelemetryMiddleware,
             operations=operations,
-            sample_process_gauges=partial(sample_process_gauges, services, rate_limiter),
+            sample_process_gauges=ProcessGauges(services, rate_limiter).sample,
         )
     ]
 
