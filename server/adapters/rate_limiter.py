@@ -5,7 +5,8 @@
 - RedisRateLimiter: the check-and-take is one Lua script run by Redis with Redis's own clock,
   so any number of processes on any number of hosts share one bucket per key exactly. While the
   app's lifespan runs (`trax serve`), the API awaits the script on the event loop over a
-  redis.asyncio client opened for that loop (`open_async`): no thread hop. Without a lifespan
+  redis.asyncio client opened for that loop (`open_async`): no thread hop, and the takes of
+  one turn of the loop share one pipeline (one round trip under load). Without a lifespan
   (an ASGI test client that starts none) `take_async` runs the blocking `take` in a thread.
 - FailoverRateLimiter: Redis, falling back to a local bucket while Redis is unreachable (fail
   open to a per-process limit, logged), probing Redis again every few seconds and switching
@@ -127,6 +128,9 @@ class RedisRateLimiter:
         self._async: tuple[asyncio.AbstractEventLoop, redis.asyncio.Redis, Any] | None = None
         # Tests only: a controlled clock (microseconds) instead of Redis's TIME.
         self._clock = clock
+        # Takes waiting for the next pipeline, and the pipelines on their way.
+        self._queued: list[tuple[str, asyncio.Future[Decision]]] = []
+        self._sending: set[asyncio.Task[None]] = set()
 
     def _arguments(self, key_id: str) -> tuple[list[str], list[Any]]:
         now = "" if self._clock is None else str(self._clock())
@@ -138,10 +142,54 @@ class RedisRateLimiter:
 
     async def take_async(self, key_id: str) -> Decision:
         opened = self._async
-        if opened is None or opened[0] is not asyncio.get_running_loop():
+        loop = asyncio.get_running_loop()
+        if opened is None or opened[0] is not loop:
             return await anyio.to_thread.run_sync(self.take, key_id)
-        keys, args = self._arguments(key_id)
-        return _decision(await opened[2](keys=keys, args=args))
+        # The takes made in one turn of the event loop go to Redis together, in one pipeline
+        # (one write, one read, one connection checkout): under load most requests share a
+        # round trip. Each take stays its own script run, atomic per key, in arrival order.
+        if not self._queued:
+            loop.call_soon(self._send_queued)
+        answer: asyncio.Future[Decision] = loop.create_future()
+        self._queued.append((key_id, answer))
+        return await answer
+
+    def _send_queued(self) -> None:
+        queued, self._queued = self._queued, []
+        sending = asyncio.get_running_loop().create_task(self._send(queued))
+        self._sending.add(sending)
+        sending.add_done_callback(self._sending.discard)
+
+    async def _send(self, queued: list[tuple[str, asyncio.Future[Decision]]]) -> None:
+        from redis.exceptions import NoScriptError
+
+        try:
+            if self._async is None:
+                raise ConnectionError("the rate limiter's Redis client is closed")
+            client, script = self._async[1], self._async[2]
+            replies = await self._run_scripts(client, script.sha, queued)
+            if any(isinstance(reply, NoScriptError) for reply in replies):
+                # Redis lost its scripts (restarted, flushed): load it once and run again.
+                script.sha = await client.script_load(TAKE_LUA)
+                replies = await self._run_scripts(client, script.sha, queued)
+        except Exception as exc:  # each take falls back (FailoverRateLimiter) on its own
+            replies = [exc] * len(queued)
+        for (_, answer), reply in zip(queued, replies, strict=True):
+            if answer.done():  # the request went away meanwhile
+                continue
+            if isinstance(reply, BaseException):
+                answer.set_exception(reply)
+            else:
+                answer.set_result(_decision(reply))
+
+    async def _run_scripts(
+        self, client: redis.asyncio.Redis, sha: str, queued: list[tuple[str, Any]]
+    ) -> list[Any]:
+        pipeline = client.pipeline(transaction=False)
+        for key_id, _ in queued:
+            keys, args = self._arguments(key_id)
+            pipeline.evalsha(sha, len(keys), *keys, *args)
+        return list(await pipeline.execute(raise_on_error=False))
 
     async def open_async(self) -> None:
         if self._make_async_client is None or self._async is not None:
@@ -150,6 +198,8 @@ class RedisRateLimiter:
         self._async = (asyncio.get_running_loop(), client, client.register_script(TAKE_LUA))
 
     async def close_async(self) -> None:
+        if self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
         opened, self._async = self._async, None
         if opened is not None:
             await opened[1].aclose()

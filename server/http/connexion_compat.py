@@ -63,7 +63,8 @@ fails on each one that moved). The couplings:
    `ParameterPlan` built once per operation: the same parsing (Starlette's `parse_qsl`, the
    first header of a name), the same coercion (`int()` for integers), the same validators
    (coupling 4), the same defaults and pythonic names; the decorator then takes the prepared
-   arguments, with the body argument (connexion's `_get_body_argument`) and the context ones.
+   arguments, with the body argument (connexion's `_get_body_argument`; a JSON body has no
+   form to parse) and the context ones.
    The content type and the body are still validated by connexion's code. Only what is
    plainly valid takes the plan: an operation with a parameter that is not a string or
    integer in the path, the query or a header (arrays, nullable, styles, cookies) or a body
@@ -403,7 +404,7 @@ class _PlannedParameter:
 
 
 class ParameterPlan:
-    """One bodiless operation's parameters, read in one pass (coupling 10)."""
+    """One operation's path, query and header parameters, read in one pass (coupling 10)."""
 
     def __init__(
         self,

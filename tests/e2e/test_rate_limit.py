@@ -214,6 +214,43 @@ def test_the_awaited_take_decides_exactly_like_the_blocking_one(redis_prefix):
     assert asyncio.run(remote.take_async("key_b")).allowed  # no client open: the thread path
 
 
+@pytest.mark.redis
+def test_concurrent_awaited_takes_share_a_pipeline_and_stay_exact(redis_prefix, monkeypatch):
+    """Takes made in one turn of the loop go to Redis in one pipeline: 40 concurrent takes of
+    a 25-token bucket allow exactly 25, in fewer round trips than takes; after Redis forgot
+    the script (SCRIPT FLUSH) it is loaded again and the takes still decide."""
+    url = os.environ["TRAX_REDIS_URL"]
+    remote = RedisRateLimiter(
+        redis_client(),
+        BucketPolicy.from_rate(25, NO_REFILL),
+        f"{redis_prefix}{secrets.token_hex(4)}:",
+        async_client=lambda: redis.asyncio.Redis.from_url(url),
+    )
+    round_trips = []
+    original = remote._run_scripts
+
+    async def counted(client, sha, queued):
+        round_trips.append(len(queued))
+        return await original(client, sha, queued)
+
+    monkeypatch.setattr(remote, "_run_scripts", counted)
+
+    async def race() -> list[bool]:
+        await remote.open_async()
+        try:
+            decisions = await asyncio.gather(*(remote.take_async("key_a") for _ in range(40)))
+            redis_client().script_flush()
+            decisions.append(await remote.take_async("key_b"))
+            return [decision.allowed for decision in decisions]
+        finally:
+            await remote.close_async()
+
+    allowed = asyncio.run(race())
+    assert sum(allowed[:40]) == 25 and allowed[40] is True
+    assert sum(round_trips[:-2]) == 40 and len(round_trips) - 2 < 40
+    assert round_trips[-2:] == [1, 1]  # key_b: NOSCRIPT, then run again after loading it
+
+
 def _take_many_in_a_process(url: str, prefix: str, capacity: int, count: int, barrier) -> int:
     limiter = RedisRateLimiter(
         redis.Redis.from_url(url), BucketPolicy.from_rate(capacity, NO_REFILL), prefix
