@@ -417,8 +417,8 @@ class ParameterPlan:
         self.operation = operation
         self.path = path
         self.query = {parameter.name: parameter for parameter in query}
-        self.header = header
-        self.header_names = {parameter.name.lower().encode("latin-1") for parameter in header}
+        # By the header's name as ASGI spells it (lower case bytes).
+        self.header = {parameter.name.lower().encode("latin-1"): parameter for parameter in header}
         self.allowed_query = allowed_query
 
     @classmethod
@@ -496,10 +496,10 @@ class ParameterPlan:
     def _headers_valid(self, headers: list[tuple[bytes, bytes]]) -> bool:
         first: dict[bytes, str] = {}
         for name, value in headers:
-            if name in self.header_names and name not in first:
+            if name in self.header and name not in first:
                 first[name] = value.decode("latin-1")
-        for parameter in self.header:
-            text = first.get(parameter.name.lower().encode("latin-1"))
+        for name, parameter in self.header.items():
+            text = first.get(name)
             if text is None:
                 if parameter.required:
                     return False
@@ -524,8 +524,9 @@ _original_validation_call = RequestValidationOperation.__call__
 
 
 async def _planned_validation_call(self: Any, scope: Scope, receive: Receive, send: Send) -> None:
-    """connexion 3.3's `RequestValidationOperation.__call__`, with the parameters validated by
-    the plan when it reads the request; the content type and the body as connexion does."""
+    """connexion 3.3's `RequestValidationOperation.__call__`, told by the scope that the plan
+    already read the parameters (`_planned_parameter_validate`); the content type and the body
+    are validated by connexion's code as before."""
     plan = self.__dict__.get("_trax_parameter_plan", _NO_PLAN)
     if plan is _NO_PLAN:
         # Without strict validation unknown query parameters pass: not planned (not ours).
@@ -535,28 +536,19 @@ async def _planned_validation_call(self: Any, scope: Scope, receive: Receive, se
             else None
         )
     planned = plan.resolve(scope) if plan is not None else None
-    if planned is None:
-        await _original_validation_call(self, scope, receive, send)
-        return
-    scope.setdefault("extensions", {})[PLANNED_ARGUMENTS] = planned
-    operation = self._operation
-    mime_type, encoding = self.extract_content_type(scope["headers"])
-    self.validate_mime_type(mime_type)
-    schema = operation.body_schema(mime_type)
-    body_validator = self._validator_map["body"].get(mime_type) if schema else None
-    if body_validator is not None:
-        validator = body_validator(
-            schema=schema,
-            required=operation.request_body.get("required", False),
-            nullable=is_nullable(operation.body_definition(mime_type)),
-            encoding=encoding,
-            strict_validation=self.strict_validation,
-            uri_parser=operation.uri_parser_class(
-                operation.parameters, operation.body_definition()
-            ),
-        )
-        receive, scope = await validator.wrap_receive(receive, scope=scope)
-    await self.next_app(scope, receive, send)
+    if planned is not None:
+        scope.setdefault("extensions", {})[PLANNED_ARGUMENTS] = planned
+    await _original_validation_call(self, scope, receive, send)
+
+
+_original_parameter_validate = parameter_validation.ParameterValidator.validate
+
+
+def _planned_parameter_validate(self: Any, scope: Scope) -> None:
+    """connexion 3.3's `ParameterValidator.validate`, skipped for a request whose parameters
+    the plan read and validated."""
+    if PLANNED_ARGUMENTS not in scope.get("extensions", {}):
+        _original_parameter_validate(self, scope)
 
 
 _original_body_definition = OpenAPIOperation.body_definition
@@ -649,6 +641,7 @@ def install_caches(caches: frozenset[str] | set[str] = CACHES) -> set[str]:
         _installed.add("bodiless")
     if "parameter_plan" in caches and "parameter_plan" not in _installed:
         RequestValidationOperation.__call__ = _planned_validation_call
+        parameter_validation.ParameterValidator.validate = _planned_parameter_validate
         _installed.add("parameter_plan")
     if "body_definition" in caches and "body_definition" not in _installed:
         OpenAPIOperation.body_definition = _body_definition

@@ -369,13 +369,13 @@ def test_a_plan_that_reads_otherwise_than_connexion_fails_the_suite(api, monkeyp
         plan.operation,
         plan.path,
         [replace(plan.query["limit"], convert=lambda text: int(text) + 1), plan.query["cursor"]],
-        plan.header,
+        list(plan.header.values()),
         plan.allowed_query,
     )
     with pytest.raises(PlanDisagrees):
         shadowed_resolve(off_by_one, {**scope, "path_params": {}})
     unbounded = connexion_compat.ParameterPlan(
-        plan.operation, plan.path, [], plan.header, plan.allowed_query
+        plan.operation, plan.path, [], list(plan.header.values()), plan.allowed_query
     )
     with pytest.raises(PlanDisagrees):  # connexion refuses limit=0
         shadowed_resolve(unbounded, {**scope, "query_string": b"limit=0", "path_params": {}})

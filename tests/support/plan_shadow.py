@@ -12,7 +12,11 @@ from connexion.decorators import parameter as parameter_decoration
 from connexion.lifecycle import ConnexionRequest
 from connexion.validators.parameter import ParameterValidator
 
-from server.http.connexion_compat import ParameterPlan, PlannedArguments
+from server.http.connexion_compat import (
+    ParameterPlan,
+    PlannedArguments,
+    _original_parameter_validate,
+)
 
 _original_resolve = ParameterPlan.resolve
 
@@ -30,12 +34,13 @@ def connexions_reading(plan: ParameterPlan, scope: dict[str, Any]) -> PlannedArg
     as prep_kwargs names them."""
     operation = plan.operation
     parser = operation.uri_parser_class(operation.parameters, operation.body_definition())
-    ParameterValidator(
+    validator = ParameterValidator(
         operation.parameters,
         uri_parser=parser,
         strict_validation=True,
         security_query_params=sorted(plan.allowed_query - set(plan.query)),
-    ).validate(scope)
+    )
+    _original_parameter_validate(validator, scope)  # never the skip the plan installs
     request = ConnexionRequest(scope, uri_parser=parser)
     pythonic = parameter_decoration.pythonic
     path = parameter_decoration._get_path_arguments(
