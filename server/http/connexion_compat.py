@@ -312,13 +312,18 @@ def _parameter_call(self: Any, function: Callable[..., Any]) -> Callable[..., An
     unwrapped = parameter_decoration.unwrap_decorators(function)
     arguments, has_kwargs = parameter_decoration.inspect_function_arguments(unwrapped)
     plan: dict[str, bool] = {}
+    # The plan names arguments as pythonic_params=True does (the app's setting); a decorator
+    # that sanitizes otherwise never takes them.
+    takes_planned = not has_kwargs and self.sanitize_fn("parameterName") == "parameter_name"
 
     @functools.wraps(function)
     async def wrapper(request: Any) -> Any:
         bodiless = plan.get("bodiless")
         if bodiless is None:
             bodiless = plan["bodiless"] = not current_operation.is_request_body_defined
-        planned = None if has_kwargs else current_scope.get("extensions", {}).get(PLANNED_ARGUMENTS)
+        planned = (
+            current_scope.get("extensions", {}).get(PLANNED_ARGUMENTS) if takes_planned else None
+        )
         if bodiless and not has_kwargs:
             if planned is not None:
                 return await function(**_planned_kwargs(planned, arguments))
@@ -337,7 +342,9 @@ def _parameter_call(self: Any, function: Callable[..., Any]) -> Callable[..., An
                     sanitize=self.sanitize_fn,
                     content_type=request.mimetype,
                 )
-                return await function(**_planned_kwargs(planned, arguments, body_argument))
+                return await function(
+                    **_planned_kwargs(planned, arguments, body_argument, self.sanitize_fn)
+                )
             files = await request.files()
         kwargs = parameter_decoration.prep_kwargs(
             request,
@@ -353,7 +360,10 @@ def _parameter_call(self: Any, function: Callable[..., Any]) -> Callable[..., An
 
 
 def _planned_kwargs(
-    planned: PlannedArguments, arguments: list[str], body_argument: dict[str, Any] | None = None
+    planned: PlannedArguments,
+    arguments: list[str],
+    body_argument: dict[str, Any] | None = None,
+    sanitize: Callable[[str], str] = parameter_decoration.pythonic,
 ) -> dict[str, Any]:
     """What connexion's `prep_kwargs` makes of them for a handler without `**kwargs`: the path
     arguments, the query arguments the handler declares, the body one, then the context ones
@@ -362,7 +372,6 @@ def _planned_kwargs(
     kwargs = dict(path_arguments)
     kwargs.update((name, value) for name, value in query_arguments if name in arguments)
     if body_argument:
-        sanitize = parameter_decoration.pythonic
         kwargs.update((sanitize(name), value) for name, value in body_argument.items())
     for key, value in current_context.items():
         if key in arguments:
