@@ -65,7 +65,9 @@ fails on each one that moved). The couplings:
    (coupling 4), the same defaults and pythonic names; the decorator then takes the prepared
    arguments, with the body argument (connexion's `_get_body_argument`; a JSON body has no
    form to parse) and the context ones.
-   The content type and the body are still validated by connexion's code. Only what is
+   connexion's request validation still runs as it is, its `ParameterValidator.validate`
+   skipping a request the plan read (the scope says so): the content type and the body are
+   validated by connexion's code. Only what is
    plainly valid takes the plan: an operation with a parameter that is not a string or
    integer in the path, the query or a header (arrays, nullable, styles, cookies) or a body
    that is not JSON, and a request with an unknown, repeated or missing query parameter or a
