@@ -208,10 +208,16 @@ def classify_failure(stderr: str) -> str:
         or "forbidden" in text
         or "nonexistent" in text
         or "error opening output" in text
-        or "input/output error" in text
     ):
         return "key_rejected"
-    if "broken pipe" in text or "end of file" in text or "connection reset" in text:
+    # An I/O error after the output opened (a write or the trailer) is the receiver going
+    # away mid-stream, not a refusal: a refused key fails while opening the output.
+    if (
+        "broken pipe" in text
+        or "end of file" in text
+        or "connection reset" in text
+        or "input/output error" in text
+    ):
         return "connection_lost"
     return "process_exited"
 

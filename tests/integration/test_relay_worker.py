@@ -107,6 +107,9 @@ def test_a_lease_has_one_holder_until_it_expires(relay_api, relay_services):
         ("Cannot open connection tcp://127.0.0.1:1935: Connection refused", "connection_refused"),
         ("Server error: Authentication failed", "key_rejected"),
         ("av_interleaved_write_frame(): Broken pipe", "connection_lost"),
+        ("Error opening output rtmp://127.0.0.1/live: Input/output error", "key_rejected"),
+        ("av_interleaved_write_frame(): Input/output error", "connection_lost"),
+        ("Error writing trailer: Input/output error", "connection_lost"),
         ("something else entirely", "process_exited"),
     ],
 )
