@@ -14,8 +14,12 @@ signature (functools.wraps), from which connexion reads its parameters."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import contextvars
 import functools
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any, TypeVar
 
 import anyio
@@ -25,21 +29,40 @@ T = TypeVar("T")
 
 
 class WorkerThread:
-    """One thread's worth of capacity: calls queue here and run one at a time."""
+    """One thread's worth of capacity: calls queue here and run one at a time, in order.
+
+    A plain executor rather than anyio's `to_thread.run_sync` with a one-token limiter: there
+    every call waits for the previous one to hand its token back on the event loop, a round
+    trip per call (about 170 µs of CPU per hop at 32 connections, against 45 here, where the
+    thread takes the next queued call at once). The semantics are anyio's: the call runs in a
+    copy of the caller's context (request id, idempotency binding), and a cancelled caller
+    either withdraws a call that has not started or waits for a started one to end (so that
+    what the caller does next, a release or an error answer, sees its effect) before the
+    cancellation goes on."""
 
     def __init__(self, threads: int = 1) -> None:
-        self._threads = threads
-        self._limiter: anyio.CapacityLimiter | None = None
-
-    @property
-    def limiter(self) -> anyio.CapacityLimiter:
-        # Made on first use: a CapacityLimiter belongs to the event loop running it.
-        if self._limiter is None:
-            self._limiter = anyio.CapacityLimiter(self._threads)
-        return self._limiter
+        self._executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="trax-write")
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
-        return await anyio.to_thread.run_sync(function, *args, limiter=self.limiter)
+        call = self._executor.submit(contextvars.copy_context().run, function, *args)
+        try:
+            return await asyncio.wrap_future(call)
+        except asyncio.CancelledError:
+            if not call.cancelled():
+                await _until_done(call)
+            raise
+
+
+async def _until_done(call: Future[Any]) -> None:
+    """Waits for a started call to end, whatever cancellations arrive meanwhile (an anyio
+    cancel scope delivers its cancellation again on every turn of the loop); the call's own
+    outcome is the caller's no longer."""
+    waiter = asyncio.wrap_future(call)
+    while not waiter.done():
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait((waiter,))
+    if not waiter.cancelled():
+        waiter.exception()  # retrieved, so asyncio does not log it as lost
 
 
 def inline(handler: Callable[..., Any]) -> Callable[..., Any]:

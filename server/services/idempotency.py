@@ -46,7 +46,6 @@ from server.domain.idempotency import LOCK_SECONDS, RETENTION, IdempotencyBindin
 from server.domain.ids import new_id
 from server.services.unit_of_work import UnitOfWorkFactory
 from server.storage.idempotency_repository import COMPLETED, IN_PROGRESS
-from server.storage.models import IdempotencyRecord
 
 # Statuses that say the request was refused before anything happened (bad input, too big,
 # too slow) or failed on our side: the key is released so that a retry may proceed.
@@ -90,22 +89,19 @@ class IdempotencyService:
                 record = uow.idempotency.find(api_key_id, method, path, key)
                 if record is None:
                     binding = IdempotencyBinding(new_id("idem"), secrets.token_hex(16))
-                    uow.idempotency.add(
-                        IdempotencyRecord(
-                            id=binding.record_id,
+                    try:
+                        uow.idempotency.reserve(
+                            record_id=binding.record_id,
                             api_key_id=api_key_id,
                             method=method,
                             path=path,
-                            idempotency_key=key,
+                            key=key,
                             fingerprint=fingerprint,
-                            state=IN_PROGRESS,
                             lock_token=binding.lock_token,
                             locked_until=now + timedelta(seconds=LOCK_SECONDS),
                             created_at=now,
                             expires_at=now + RETENTION,
                         )
-                    )
-                    try:
                         uow.commit()
                     except IntegrityError:
                         continue  # a concurrent duplicate reserved it first: read theirs

@@ -4,10 +4,13 @@ encoder's fallback to the stdlib, the handler adapters, and the bench's differen
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import inspect
 import json
 import threading
+import time
 
+import anyio
 import pytest
 from connexion.jsonifier import JSONEncoder
 
@@ -113,11 +116,95 @@ def test_reads_run_inline_and_writes_on_the_one_worker_thread():
         assert await read(None, "s1") == "s1"
         assert await hopped(None, "s2") == "s2"
         assert await write(None, "s3") == "s3"
-        assert worker.limiter.total_tokens == 1
 
     asyncio.run(main())
     main_thread = threading.main_thread()
     assert seen[0] is main_thread and seen[1] is not main_thread and seen[2] is not main_thread
+
+
+def test_the_worker_thread_runs_calls_one_at_a_time_in_order_in_the_callers_context():
+    request = contextvars.ContextVar("request", default="-")
+    ran: list[tuple[int, str, str]] = []
+    running = threading.Semaphore(1)
+
+    def call(number: int) -> int:
+        assert running.acquire(blocking=False), "two calls ran at once"
+        try:
+            time.sleep(0.001)
+            ran.append((number, request.get(), threading.current_thread().name))
+            return number
+        finally:
+            running.release()
+
+    async def caller(number: int) -> int:
+        request.set(f"req_{number}")
+        return await worker.run(call, number)
+
+    worker = execution.WorkerThread()
+
+    async def main():
+        return await asyncio.gather(*(caller(n) for n in range(20)))
+
+    assert asyncio.run(main()) == list(range(20))
+    assert [number for number, _, _ in ran] == list(range(20))
+    assert all(seen == f"req_{number}" for number, seen, _ in ran)
+    assert len({thread for _, _, thread in ran}) == 1
+    assert ran[0][2] != threading.main_thread().name
+
+
+def test_a_cancelled_caller_withdraws_a_call_not_started_and_waits_out_a_started_one():
+    worker = execution.WorkerThread()
+    first_may_end = threading.Event()
+    log: list[str] = []
+
+    def first() -> None:
+        log.append("first started")
+        first_may_end.wait(5)
+        log.append("first ended")
+
+    def second() -> None:
+        log.append("second ran")
+
+    async def main():
+        started = asyncio.create_task(worker.run(first))
+        queued = asyncio.create_task(worker.run(second))
+        while "first started" not in log:
+            await asyncio.sleep(0.001)
+        queued.cancel()
+        started.cancel()
+        await asyncio.sleep(0.01)
+        assert not started.done(), "a started call's caller goes on only once the call ended"
+        # An anyio cancel scope cancels again and again: the caller still waits.
+        started.cancel()
+        await asyncio.sleep(0.01)
+        assert not started.done()
+        first_may_end.set()
+        for task in (started, queued):
+            with pytest.raises(asyncio.CancelledError):
+                await task
+        log.append("caller saw the cancellation")
+
+    asyncio.run(main())
+    assert log == ["first started", "first ended", "caller saw the cancellation"]
+
+
+def test_a_cancel_scope_around_a_started_call_ends_after_the_call():
+    worker = execution.WorkerThread()
+    log: list[str] = []
+
+    def slow() -> str:
+        time.sleep(0.05)
+        log.append("call ended")
+        return "done"
+
+    async def main():
+        with anyio.move_on_after(0.005) as scope:
+            await worker.run(slow)
+        log.append("scope left")
+        assert scope.cancelled_caught
+
+    asyncio.run(main())
+    assert log == ["call ended", "scope left"]
 
 
 def _recorded(body: str) -> list[dict]:
