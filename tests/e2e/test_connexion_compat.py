@@ -297,13 +297,135 @@ def test_quick_checks_cover_the_simple_schemas_and_leave_the_rest_to_jsonschema(
 
     covered = [schema for schema in SPEC_PARAMETER_SCHEMAS if quick_check(schema) is not None]
     assert len(covered) >= 4  # ids, header values, the limit, text queries
-    assert quick_check({"type": "string", "enum": ["a"]}) is None
+    assert quick_check({"type": "string", "enum": ["a", 1]}) is None  # jsonschema's equality
+    assert quick_check({"type": "string", "nullable": True}) is None  # not a parameter rule
+    assert quick_check({"type": ["string", "null"]}) is None
     assert quick_check({"type": "string", "format": "date-time"}) is None  # a checked format
-    assert quick_check({"type": "array", "items": {"type": "string"}}) is None
+    assert quick_check({"type": "array", "items": {"type": "string"}, "uniqueItems": True}) is None
+    assert quick_check({"type": "object", "additionalProperties": {"type": "string"}}) is None
     bounded = quick_check({"type": "string", "minLength": 1, "maxLength": 3, "pattern": "^a"})
     assert bounded("ab") and not bounded("") and not bounded("abcd") and not bounded("ba")
     limit = quick_check({"type": "integer", "minimum": 1, "maximum": 5, "format": "int64"})
     assert limit(1) and limit(5) and not limit(0) and not limit(6) and not limit(True)
+
+
+def _spec_body_schemas() -> dict[str, dict]:
+    """Each JSON request body schema of the spec, references inlined (as connexion hands it to
+    its validator), by operationId."""
+    from server.http.spec import load_spec
+
+    spec = load_spec()
+    shared = spec["components"]
+
+    def inlined(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                section, name = node["$ref"].split("/")[-2:]
+                return inlined(shared[section][name])
+            # `x-` extensions are annotations to validators (and one refers back to its schema).
+            return {k: v if k.startswith("x-") else inlined(v) for k, v in node.items()}
+        if isinstance(node, list):
+            return [inlined(value) for value in node]
+        return node
+
+    schemas = {}
+    for item in spec["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "requestBody" in operation:
+                content = inlined(operation["requestBody"])["content"]
+                if "application/json" in content:
+                    schemas[operation["operationId"]] = content["application/json"]["schema"]
+    return schemas
+
+
+SPEC_BODY_SCHEMAS = _spec_body_schemas()
+_ODD_VALUES = st.sampled_from(EDGE_VALUES + [1.5, -0.0, float("nan"), {"": None}, [None]])
+
+
+def _near(schema: dict) -> st.SearchStrategy:
+    """Values near a schema: mostly shaped like it, often just past one of its rules."""
+    kind = schema.get("type")
+    if kind == "object":
+        names = list(schema.get("properties", {}))
+        fields = st.lists(st.sampled_from(names), unique=True) if names else st.just([])
+        return st.one_of(
+            _ODD_VALUES,
+            fields.flatmap(
+                lambda chosen: st.fixed_dictionaries(
+                    {name: _near(schema["properties"][name]) for name in chosen},
+                    optional={"unknownField": _ODD_VALUES},
+                )
+            ),
+        )
+    if kind == "array":
+        items = _near(schema.get("items", {}))
+        most = schema.get("maxItems", 4)
+        return st.one_of(_ODD_VALUES, st.lists(items, max_size=most + 2))
+    if kind == "string":
+        longest = schema.get("maxLength", 20)
+        options = [_ODD_VALUES, st.text(max_size=longest + 2), st.just("a" * longest)]
+        options.append(st.just("a" * (longest + 1)))
+        if "pattern" in schema:
+            options.append(st.from_regex(schema["pattern"]))
+        if "enum" in schema:
+            options.append(st.sampled_from(schema["enum"]))
+        return st.one_of(options)
+    if kind == "integer":
+        low, high = schema.get("minimum", -5), schema.get("maximum", 5)
+        return st.one_of(_ODD_VALUES, st.integers(low - 2, high + 2), st.floats(low - 2, high + 2))
+    return st.one_of(_ODD_VALUES, st.booleans())
+
+
+QUICK_CHECKED_BODIES = sorted(
+    name
+    for name, schema in SPEC_BODY_SCHEMAS.items()
+    if connexion_compat.body_quick_check(schema) is not None
+)
+
+
+@pytest.mark.parametrize("operation_id", QUICK_CHECKED_BODIES)
+def test_a_body_quick_check_never_passes_what_the_request_validator_refuses(operation_id):
+    from connexion.json_schema import Draft4RequestValidator
+    from jsonschema import Draft4Validator
+
+    schema = SPEC_BODY_SCHEMAS[operation_id]
+    check = connexion_compat.body_quick_check(schema)
+    validator = Draft4RequestValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+    passed = []
+
+    @hypothesis.settings(max_examples=400, deadline=None, derandomize=True, database=None)
+    @hypothesis.given(value=_near(schema))
+    def never_wrong(value):
+        if check(value):
+            assert validator.is_valid(value), (operation_id, value)
+            passed.append(value)
+
+    never_wrong()
+    assert passed, f"{operation_id}: the quick check passed no body at all"
+
+
+def test_the_create_bodies_have_quick_checks_and_they_are_used(api, monkeypatch):
+    from connexion.validators.json import JSONRequestBodyValidator
+
+    assert {"create_studio", "update_studio"} <= set(QUICK_CHECKED_BODIES)
+    check = connexion_compat.body_quick_check(
+        {**SPEC_BODY_SCHEMAS["create_studio"], "components": {"schemas": {}}}
+    )
+    assert check({"name": "Show"}) and check({"name": "Show", "autoGoLive": True})
+    assert not check({"name": ""}) and not check({"name": "Show", "extra": 1})
+    assert not check({"autoGoLive": True}) and not check({"name": "Show", "autoGoLive": 1})
+    consulted = []
+    built = JSONRequestBodyValidator._validator.fget
+    monkeypatch.setattr(
+        JSONRequestBodyValidator,
+        "_validator",
+        property(lambda self: consulted.append(1) or built(self)),
+    )
+    assert api.post("/v1/studios", json={"name": "Quick"}).status_code == 201
+    assert consulted == [], "a valid body went through jsonschema"
+    refused = api.post("/v1/studios", json={"name": "Quick", "autoGoLive": "yes"})
+    assert refused.status_code == 400 and "autoGoLive" in refused.text
+    assert consulted, "an invalid body is worded by jsonschema"
 
 
 def _recording_plans(monkeypatch) -> list:
