@@ -82,12 +82,16 @@ class LocalRateLimiter:
         pass
 
 
-# KEYS[1]: the bucket. ARGV: capacity, interval_us, and a clock override used only by tests
-# ('' = Redis's own TIME, which is what the server always sends). Numbers are written with
-# %.0f: Lua's default number format keeps only 14 digits and a microsecond time has 16.
+# KEYS[1]: the bucket. ARGV: capacity, interval_us, a clock override used only by tests ('' =
+# Redis's own TIME, which is what the server always sends), and how many takes to make in a row.
+# Returns four numbers per take, in order (allowed, remaining, wait_us, full_us): the takes of
+# one key that arrive together run as one script, as if made one after the other at one instant.
+# Numbers are written with %.0f: Lua's default number format keeps only 14 digits and a
+# microsecond time has 16.
 TAKE_LUA = """
 local capacity = tonumber(ARGV[1])
 local interval = tonumber(ARGV[2])
+local count = tonumber(ARGV[4])
 local now
 if ARGV[3] ~= '' then
   now = tonumber(ARGV[3])
@@ -98,14 +102,27 @@ end
 local tau = interval * (capacity - 1)
 local tat = tonumber(redis.call('GET', KEYS[1]) or now)
 if tat < now then tat = now end
-if tat - now > tau then
-  return {0, 0, tat - tau - now, tat - now}
+local taken = false
+local answers = {}
+for _ = 1, count do
+  if tat - now > tau then
+    table.insert(answers, 0)
+    table.insert(answers, 0)
+    table.insert(answers, tat - tau - now)
+    table.insert(answers, tat - now)
+  else
+    tat = tat + interval
+    taken = true
+    table.insert(answers, 1)
+    table.insert(answers, math.floor((tau + now - tat) / interval) + 1)
+    table.insert(answers, 0)
+    table.insert(answers, tat - now)
+  end
 end
-local new_tat = tat + interval
-local ttl_ms = math.ceil((new_tat - now) / 1000)
-redis.call('SET', KEYS[1], string.format('%.0f', new_tat), 'PX', ttl_ms)
-local remaining = math.floor((tau + now - new_tat) / interval) + 1
-return {1, remaining, 0, new_tat - now}
+if taken then
+  redis.call('SET', KEYS[1], string.format('%.0f', tat), 'PX', math.ceil((tat - now) / 1000))
+end
+return answers
 """
 
 
@@ -132,13 +149,14 @@ class RedisRateLimiter:
         self._queued: list[tuple[str, asyncio.Future[Decision]]] = []
         self._sending: set[asyncio.Task[None]] = set()
 
-    def _arguments(self, key_id: str) -> tuple[list[str], list[Any]]:
+    def _arguments(self, key_id: str, count: int = 1) -> tuple[list[str], list[Any]]:
         now = "" if self._clock is None else str(self._clock())
-        return [self._prefix + key_id], [self.policy.capacity, self.policy.interval_us, now]
+        policy = self.policy
+        return [self._prefix + key_id], [policy.capacity, policy.interval_us, now, count]
 
     def take(self, key_id: str) -> Decision:
         keys, args = self._arguments(key_id)
-        return _decision(self._script(keys=keys, args=args))
+        return _decisions(self._script(keys=keys, args=args))[0]
 
     async def take_async(self, key_id: str) -> Decision:
         opened = self._async
@@ -147,7 +165,7 @@ class RedisRateLimiter:
             return await anyio.to_thread.run_sync(self.take, key_id)
         # The takes made in one turn of the event loop go to Redis together, in one pipeline
         # (one write, one read, one connection checkout): under load most requests share a
-        # round trip. Each take stays its own script run, atomic per key, in arrival order.
+        # round trip. The takes of one key make one script run, atomic, in arrival order.
         if not self._queued:
             loop.call_soon(self._send_queued)
         answer: asyncio.Future[Decision] = loop.create_future()
@@ -163,31 +181,38 @@ class RedisRateLimiter:
     async def _send(self, queued: list[tuple[str, asyncio.Future[Decision]]]) -> None:
         from redis.exceptions import NoScriptError
 
+        takes = _by_key(queued)
         try:
             if self._async is None:
                 raise ConnectionError("the rate limiter's Redis client is closed")
             client, script = self._async[1], self._async[2]
-            replies = await self._run_scripts(client, script.sha, queued)
+            replies = await self._run_scripts(client, script.sha, takes)
             if any(isinstance(reply, NoScriptError) for reply in replies):
                 # Redis lost its scripts (restarted, flushed): load it once and run again.
                 script.sha = await client.script_load(TAKE_LUA)
-                replies = await self._run_scripts(client, script.sha, queued)
+                replies = await self._run_scripts(client, script.sha, takes)
         except Exception as exc:  # each take falls back (FailoverRateLimiter) on its own
-            replies = [exc] * len(queued)
-        for (_, answer), reply in zip(queued, replies, strict=True):
-            if answer.done():  # the request went away meanwhile
-                continue
-            if isinstance(reply, BaseException):
-                answer.set_exception(reply)
-            else:
-                answer.set_result(_decision(reply))
+            replies = [exc] * len(takes)
+        for answers, reply in zip(takes.values(), replies, strict=True):
+            decisions = reply if isinstance(reply, BaseException) else _decisions(reply)
+            for index, answer in enumerate(answers):
+                if answer.done():  # the request went away meanwhile
+                    continue
+                if isinstance(decisions, BaseException):
+                    answer.set_exception(decisions)
+                else:
+                    answer.set_result(decisions[index])
 
     async def _run_scripts(
-        self, client: redis.asyncio.Redis, sha: str, queued: list[tuple[str, Any]]
+        self,
+        client: redis.asyncio.Redis,
+        sha: str,
+        takes: dict[str, list[asyncio.Future[Decision]]],
     ) -> list[Any]:
+        """One script run per key (its takes in a row), all in one pipeline."""
         pipeline = client.pipeline(transaction=False)
-        for key_id, _ in queued:
-            keys, args = self._arguments(key_id)
+        for key_id, answers in takes.items():
+            keys, args = self._arguments(key_id, len(answers))
             pipeline.evalsha(sha, len(keys), *keys, *args)
         return list(await pipeline.execute(raise_on_error=False))
 
@@ -205,9 +230,22 @@ class RedisRateLimiter:
             await opened[1].aclose()
 
 
-def _decision(answer: Any) -> Decision:
-    allowed, remaining, wait_us, full_us = answer
-    return Decision(bool(allowed), int(remaining), int(wait_us), int(full_us))
+def _by_key(
+    queued: list[tuple[str, asyncio.Future[Decision]]],
+) -> dict[str, list[asyncio.Future[Decision]]]:
+    """The waiting takes by key: keys in the order of their first take, takes in arrival
+    order."""
+    grouped: dict[str, list[asyncio.Future[Decision]]] = {}
+    for key_id, answer in queued:
+        grouped.setdefault(key_id, []).append(answer)
+    return grouped
+
+
+def _decisions(answers: Any) -> list[Decision]:
+    return [
+        Decision(bool(answers[i]), int(answers[i + 1]), int(answers[i + 2]), int(answers[i + 3]))
+        for i in range(0, len(answers), 4)
+    ]
 
 
 class FailoverRateLimiter:

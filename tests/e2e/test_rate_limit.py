@@ -216,9 +216,10 @@ def test_the_awaited_take_decides_exactly_like_the_blocking_one(redis_prefix):
 
 @pytest.mark.redis
 def test_concurrent_awaited_takes_share_a_pipeline_and_stay_exact(redis_prefix, monkeypatch):
-    """Takes made in one turn of the loop go to Redis in one pipeline: 40 concurrent takes of
-    a 25-token bucket allow exactly 25, in fewer round trips than takes; after Redis forgot
-    the script (SCRIPT FLUSH) it is loaded again and the takes still decide."""
+    """Takes made in one turn of the loop go to Redis in one pipeline, one script run per key:
+    40 concurrent takes of a 25-token bucket, interleaved with 10 of another key, allow exactly
+    the first 25 in arrival order, counting down; after Redis forgot the script (SCRIPT FLUSH)
+    it is loaded again and the takes still decide."""
     url = os.environ["TRAX_REDIS_URL"]
     remote = RedisRateLimiter(
         redis_client(),
@@ -226,29 +227,37 @@ def test_concurrent_awaited_takes_share_a_pipeline_and_stay_exact(redis_prefix, 
         f"{redis_prefix}{secrets.token_hex(4)}:",
         async_client=lambda: redis.asyncio.Redis.from_url(url),
     )
-    round_trips = []
+    pipelines = []
     original = remote._run_scripts
 
-    async def counted(client, sha, queued):
-        round_trips.append(len(queued))
-        return await original(client, sha, queued)
+    async def counted(client, sha, takes):
+        pipelines.append({key: len(answers) for key, answers in takes.items()})
+        return await original(client, sha, takes)
 
     monkeypatch.setattr(remote, "_run_scripts", counted)
+    keys = ["key_a", "key_a", "key_a", "key_a", "key_c"] * 10
 
-    async def race() -> list[bool]:
+    async def race() -> list:
         await remote.open_async()
         try:
-            decisions = await asyncio.gather(*(remote.take_async("key_a") for _ in range(40)))
+            decisions = await asyncio.gather(*(remote.take_async(key) for key in keys))
             redis_client().script_flush()
             decisions.append(await remote.take_async("key_b"))
-            return [decision.allowed for decision in decisions]
+            return decisions
         finally:
             await remote.close_async()
 
-    allowed = asyncio.run(race())
-    assert sum(allowed[:40]) == 25 and allowed[40] is True
-    assert sum(round_trips[:-2]) == 40 and len(round_trips) - 2 < 40
-    assert round_trips[-2:] == [1, 1]  # key_b: NOSCRIPT, then run again after loading it
+    decisions = asyncio.run(race())
+    raced_decisions = list(zip(keys, decisions, strict=False))
+    of_a = [decision for key, decision in raced_decisions if key == "key_a"]
+    assert [decision.allowed for decision in of_a] == [True] * 25 + [False] * 15
+    assert [decision.remaining for decision in of_a[:25]] == list(range(24, -1, -1))
+    assert all(decision.allowed for key, decision in raced_decisions if key == "key_c")
+    assert decisions[-1].allowed
+    raced = pipelines[:-2]
+    assert sum(sum(run.values()) for run in raced) == 50 and len(raced) < 50
+    assert any(run.get("key_a", 0) > 1 for run in raced), "no key's takes shared a script run"
+    assert pipelines[-2:] == [{"key_b": 1}, {"key_b": 1}]  # NOSCRIPT, then again once loaded
 
 
 def _take_many_in_a_process(url: str, prefix: str, capacity: int, count: int, barrier) -> int:
