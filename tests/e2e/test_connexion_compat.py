@@ -344,15 +344,25 @@ _ODD_VALUES = st.sampled_from(EDGE_VALUES + [1.5, -0.0, float("nan"), {"": None}
 
 def _near(schema: dict) -> st.SearchStrategy:
     """Values near a schema: mostly shaped like it, often just past one of its rules."""
+    if "example" in schema:  # the spec's examples are valid: near values start from them
+        return st.one_of(st.just(schema["example"]), _near_by_type(schema))
+    return _near_by_type(schema)
+
+
+def _near_by_type(schema: dict) -> st.SearchStrategy:
     kind = schema.get("type")
     if kind == "object":
-        names = list(schema.get("properties", {}))
+        properties = schema.get("properties", {})
+        names = list(properties)
         fields = st.lists(st.sampled_from(names), unique=True) if names else st.just([])
+        # Every property at its example (or near it), then any subset of them near.
+        full = st.fixed_dictionaries({name: _near(properties[name]) for name in names})
         return st.one_of(
             _ODD_VALUES,
+            full,
             fields.flatmap(
                 lambda chosen: st.fixed_dictionaries(
-                    {name: _near(schema["properties"][name]) for name in chosen},
+                    {name: _near(properties[name]) for name in chosen},
                     optional={"unknownField": _ODD_VALUES},
                 )
             ),
