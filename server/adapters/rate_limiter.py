@@ -156,7 +156,7 @@ class RedisRateLimiter:
 
     def take(self, key_id: str) -> Decision:
         keys, args = self._arguments(key_id)
-        return _decisions(self._script(keys=keys, args=args))[0]
+        return _decision(self._script(keys=keys, args=args), 0)
 
     async def take_async(self, key_id: str) -> Decision:
         opened = self._async
@@ -194,14 +194,13 @@ class RedisRateLimiter:
         except Exception as exc:  # each take falls back (FailoverRateLimiter) on its own
             replies = [exc] * len(takes)
         for answers, reply in zip(takes.values(), replies, strict=True):
-            decisions = reply if isinstance(reply, BaseException) else _decisions(reply)
             for index, answer in enumerate(answers):
                 if answer.done():  # the request went away meanwhile
                     continue
-                if isinstance(decisions, BaseException):
-                    answer.set_exception(decisions)
+                if isinstance(reply, BaseException):
+                    answer.set_exception(reply)
                 else:
-                    answer.set_result(decisions[index])
+                    answer.set_result(_decision(reply, index))
 
     async def _run_scripts(
         self,
@@ -241,11 +240,10 @@ def _by_key(
     return grouped
 
 
-def _decisions(answers: Any) -> list[Decision]:
-    return [
-        Decision(bool(answers[i]), int(answers[i + 1]), int(answers[i + 2]), int(answers[i + 3]))
-        for i in range(0, len(answers), 4)
-    ]
+def _decision(answers: Any, index: int) -> Decision:
+    """The `index`-th take of a script run (four numbers per take)."""
+    allowed, remaining, wait_us, full_us = answers[4 * index : 4 * index + 4]
+    return Decision(bool(allowed), int(remaining), int(wait_us), int(full_us))
 
 
 class FailoverRateLimiter:

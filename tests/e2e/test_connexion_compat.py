@@ -221,24 +221,31 @@ def test_a_body_validator_is_built_once_per_schema_and_still_refuses(app, api):
     assert api.post("/v1/studios", json={"name": "Valid"}).status_code == 201
 
 
+def _inlined(node, components: dict):
+    """A piece of the spec with its references inlined, as connexion hands schemas to its
+    validators."""
+    if isinstance(node, dict):
+        if "$ref" in node:
+            section, name = node["$ref"].split("/")[-2:]
+            return _inlined(components[section][name], components)
+        # `x-` extensions are annotations to validators (and one refers back to its schema).
+        return {k: v if k.startswith("x-") else _inlined(v, components) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_inlined(value, components) for value in node]
+    return node
+
+
 def _spec_parameter_schemas() -> list[dict]:
     from server.http.spec import load_spec
 
     spec = load_spec()
-    shared = spec["components"]["parameters"]
-
-    def resolved(parameter: dict) -> dict:
-        while "$ref" in parameter:
-            parameter = shared[parameter["$ref"].rsplit("/", 1)[1]]
-        return parameter
-
     schemas = {}
     for item in spec["paths"].values():
         for method, operation in item.items():
             if method == "parameters" or not isinstance(operation, dict):
                 continue
             for parameter in item.get("parameters", []) + operation.get("parameters", []):
-                schema = resolved(parameter).get("schema", {})
+                schema = _inlined(parameter, spec["components"]).get("schema", {})
                 schemas[repr(sorted(schema.items()))] = schema
     return list(schemas.values())
 
@@ -315,24 +322,11 @@ def _spec_body_schemas() -> dict[str, dict]:
     from server.http.spec import load_spec
 
     spec = load_spec()
-    shared = spec["components"]
-
-    def inlined(node):
-        if isinstance(node, dict):
-            if "$ref" in node:
-                section, name = node["$ref"].split("/")[-2:]
-                return inlined(shared[section][name])
-            # `x-` extensions are annotations to validators (and one refers back to its schema).
-            return {k: v if k.startswith("x-") else inlined(v) for k, v in node.items()}
-        if isinstance(node, list):
-            return [inlined(value) for value in node]
-        return node
-
     schemas = {}
     for item in spec["paths"].values():
         for operation in item.values():
             if isinstance(operation, dict) and "requestBody" in operation:
-                content = inlined(operation["requestBody"])["content"]
+                content = _inlined(operation["requestBody"], spec["components"])["content"]
                 if "application/json" in content:
                     schemas[operation["operationId"]] = content["application/json"]["schema"]
     return schemas
