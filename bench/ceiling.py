@@ -1,8 +1,9 @@
 """The ceiling: what Python can do with no framework. A minimal Starlette app that answers the
 benchmarked routes with the same SQL as the server (the key probe by HMAC, then the keyset page,
 the single-row read or the insert) on the same database and returns the same JSON, byte for
-byte (the harness checks it). It skips only what a framework adds: spec-driven routing and
-request validation, the middleware stack, the thread hops, the ORM.
+byte (the harness checks it); a create with an Idempotency-Key runs the server's idempotency
+SQL too (three commits). It skips only what a framework adds: spec-driven routing and request
+validation, the middleware stack, the thread hops, the ORM.
 
     BENCH_DATABASE_URL=sqlite:///... TRAX_KEY_HASH_SECRET=... uvicorn bench.ceiling:app
 
@@ -18,14 +19,25 @@ import json
 import os
 import re
 import secrets
-from datetime import UTC, datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from server.domain.errors import ApiError, InsufficientScope, InvalidKey, InvalidRequest, NotFound
+from server.domain.errors import (
+    ApiError,
+    IdempotencyInProgress,
+    IdempotencyKeyReused,
+    InsufficientScope,
+    InvalidKey,
+    InvalidRequest,
+    NotFound,
+)
+from server.domain.idempotency import LOCK_SECONDS, RETENTION, fingerprint, parse_idempotency_key
 from server.domain.ids import new_id
 from server.domain.pagination import encode_cursor, page_request
 
@@ -65,11 +77,27 @@ class Database:
     def all(self, statement: str, params: tuple):
         return self.connection.execute(self.sql(statement), params).fetchall()
 
-    def write(self, statement: str, params: tuple) -> None:
-        self.connection.execute(self.sql(statement), params)
+    def write(self, statement: str, params: tuple) -> int:
+        """The statement's row count."""
+        return self.connection.execute(self.sql(statement), params).rowcount
 
-    def now(self):
-        moment = datetime.now(UTC)
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """The statements inside commit together (outside it each commits alone)."""
+        if self.postgres:
+            with self.connection.transaction():
+                yield
+            return
+        self.connection.execute("BEGIN")
+        try:
+            yield
+        except BaseException:
+            self.connection.execute("ROLLBACK")
+            raise
+        self.connection.execute("COMMIT")
+
+    def now(self, later: timedelta = timedelta(0)):
+        moment = datetime.now(UTC) + later
         if self.postgres:
             return moment
         return moment.replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
@@ -117,8 +145,8 @@ def _error(error: ApiError, request_id: str) -> Response:
     )
 
 
-def _principal(request: Request, scope: str) -> str:
-    """The caller's account id, after the same key probe the server makes."""
+def _principal(request: Request, scope: str) -> tuple[str, str]:
+    """The caller's account id and key id, after the same key probe the server makes."""
     authorization = request.headers.get("authorization", "").strip()
     kind, _, token = authorization.partition(" ")
     secret = token.strip() if kind.lower() == "bearer" else request.headers.get("x-api-key", "")
@@ -127,14 +155,14 @@ def _principal(request: Request, scope: str) -> str:
     secret_hash = hmac.new(HASH_SECRET, secret.encode(), hashlib.sha256).hexdigest()
     database = db()
     row = database.one(
-        "SELECT account_id, scopes, revoked_at, expires_at FROM api_keys WHERE secret_hash = ?",
+        "SELECT account_id, scopes, revoked_at, expires_at, id FROM api_keys WHERE secret_hash = ?",
         (secret_hash,),
     )
     if row is None or row[2] is not None or (row[3] is not None and row[3] <= database.now()):
         raise InvalidKey()
     if scope not in row[1].split():
         raise InsufficientScope(scope)
-    return row[0]
+    return row[0], row[4]
 
 
 def _studio(row, database: Database) -> dict:
@@ -155,7 +183,7 @@ async def health(request: Request) -> Response:
 async def list_studios(request: Request) -> Response:
     request_id = _request_id(request)
     try:
-        account_id = _principal(request, "studios:read")
+        account_id, _ = _principal(request, "studios:read")
         raw_limit = request.query_params.get("limit")
         if raw_limit is not None and not raw_limit.lstrip("-").isdigit():
             raise InvalidRequest("limit must be an integer.")
@@ -187,7 +215,7 @@ async def list_studios(request: Request) -> Response:
 async def get_studio(request: Request) -> Response:
     request_id = _request_id(request)
     try:
-        account_id = _principal(request, "studios:read")
+        account_id, _ = _principal(request, "studios:read")
         database = db()
         row = database.one(
             f"SELECT {_COLUMNS} FROM studios WHERE account_id = ? AND id = ?",
@@ -203,9 +231,10 @@ async def get_studio(request: Request) -> Response:
 async def create_studio(request: Request) -> Response:
     request_id = _request_id(request)
     try:
-        account_id = _principal(request, "studios:write")
+        account_id, key_id = _principal(request, "studios:write")
+        raw = await request.body()
         try:
-            body = json.loads(await request.body())
+            body = json.loads(raw)
         except ValueError as exc:
             raise InvalidRequest("The request body is not valid JSON.") from exc
         name = body.get("name") if isinstance(body, dict) else None
@@ -217,14 +246,80 @@ async def create_studio(request: Request) -> Response:
         database = db()
         now = database.now()
         row = (new_id("studio"), name, auto_go_live, "offline", now, now)
-        database.write(
+        insert = (
             "INSERT INTO studios (id, account_id, name, auto_go_live, stream_state, created_at, "
             "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
             (row[0], account_id, *row[1:]),
         )
-        return _json(_studio(row, database), 201, request_id, {"Location": f"/v1/studios/{row[0]}"})
+        location = {"Location": f"/v1/studios/{row[0]}"}
+        if "idempotency-key" not in request.headers:
+            database.write(*insert)
+            return _json(_studio(row, database), 201, request_id, location)
+        key = parse_idempotency_key(request.headers["idempotency-key"])
+        body_print = fingerprint(request.headers.get("content-type", ""), raw)
+        return _idempotent(database, key_id, key, body_print, insert, row, location, request_id)
     except ApiError as error:
         return _error(error, request_id)
+
+
+def _idempotent(database, key_id, key, body_print, insert, row, location, request_id) -> Response:
+    """The server's SQL for a POST with a fresh Idempotency-Key (server/services/idempotency.py):
+    the reservation committed alone, the change and its `applied` mark in one transaction, the
+    response stored last. A key seen before gets its stored answer, or 409 while in progress."""
+    found = database.one(
+        "SELECT state, fingerprint, response_status, response_headers, response_body "
+        "FROM idempotency_records "
+        "WHERE api_key_id = ? AND method = ? AND path = ? AND idempotency_key = ?",
+        (key_id, "POST", "/v1/studios", key),
+    )
+    if found is not None:
+        if found[1] != body_print:
+            raise IdempotencyKeyReused()
+        if found[0] != "completed":
+            raise IdempotencyInProgress()
+        replayed = {k: v for k, v in json.loads(found[3]) if k != "content-type"}
+        return Response(
+            bytes(found[4]),
+            found[2],
+            media_type="application/json",
+            headers={**replayed, "Idempotent-Replayed": "true"},
+        )
+    record_id, token = new_id("idem"), secrets.token_hex(16)
+    database.write(
+        "INSERT INTO idempotency_records (id, api_key_id, method, path, idempotency_key, "
+        "fingerprint, state, lock_token, locked_until, created_at, expires_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            record_id,
+            key_id,
+            "POST",
+            "/v1/studios",
+            key,
+            body_print,
+            "in_progress",
+            token,
+            database.now(timedelta(seconds=LOCK_SECONDS)),
+            database.now(),
+            database.now(RETENTION),
+        ),
+    )
+    with database.transaction():
+        database.write(*insert)
+        applied = database.write(
+            "UPDATE idempotency_records SET state = ? WHERE id = ? AND lock_token = ? "
+            "AND state IN (?, ?)",
+            ("applied", record_id, token, "in_progress", "applied"),
+        )
+        if applied != 1:
+            raise IdempotencyInProgress()
+    response = _json(_studio(row, database), 201, request_id, location)
+    headers = [[k, v] for k, v in response.headers.items() if k != "content-length"]
+    database.write(
+        "UPDATE idempotency_records SET state = ?, response_status = ?, response_headers = ?, "
+        "response_body = ? WHERE id = ? AND lock_token = ?",
+        ("completed", 201, json.dumps(headers), response.body, record_id, token),
+    )
+    return response
 
 
 _UNMEASURED = {"bitrateKbps": None, "framesPerSecond": None, "droppedFrames": None}
@@ -233,7 +328,7 @@ _UNMEASURED = {"bitrateKbps": None, "framesPerSecond": None, "droppedFrames": No
 async def get_stream_status(request: Request) -> Response:
     request_id = _request_id(request)
     try:
-        account_id = _principal(request, "stream:read")
+        account_id, _ = _principal(request, "stream:read")
         database = db()
         studio = database.one(
             "SELECT id, stream_state, stream_started_at, program, stream_error FROM studios "

@@ -33,6 +33,7 @@ KNOWN = {
     "stdlib_json",
     "orm_reads",
     "threaded_handlers",
+    "threaded_errors",
     "no_gc_freeze",
     "no_names_cache",
     "no_swagger_ui_path",
@@ -55,6 +56,9 @@ elif "stdlib_json" in LEVERS:
 if "threaded_handlers" in LEVERS:
     # Every handler one hop away in a thread (as connexion runs a plain sync handler).
     options["inline_reads"] = False
+if "threaded_errors" in LEVERS:
+    # The error handlers in Starlette's thread pool (connexion's way with a sync handler).
+    options["inline_errors"] = False
 
 synchronous = "NORMAL" if "sqlite_synchronous_normal" in LEVERS else "FULL"
 settings = Settings.from_env()

@@ -45,7 +45,7 @@ from server.http.access import AccessMiddleware
 from server.http.body_guard import BodyGuardMiddleware
 from server.http.conditional import ConditionalRequestMiddleware
 from server.http.errors import ErrorHandlers
-from server.http.execution import WorkerThread, adapter_for
+from server.http.execution import WorkerThread, adapter_for, inline
 from server.http.idempotency import IdempotencyMiddleware
 from server.http.json_output import compact_jsonifier
 from server.http.overload import ConcurrencyLimitMiddleware
@@ -133,11 +133,12 @@ def create_app(
     jsonifier: Jsonifier = COMPACT_JSON,
     telemetry: bool = True,
     inline_reads: bool | None = None,
+    inline_errors: bool = True,
 ) -> AsyncApp:
-    """`connexion_caches`, `jsonifier`, `telemetry` (the metrics and the request log line) and
+    """`connexion_caches`, `jsonifier`, `telemetry` (the metrics and the request log line),
     `inline_reads` (None: inline on SQLite, one hop on PostgreSQL; False: every handler in a
-    thread) are levers the benchmark moves (bench/variant_app.py); production runs with the
-    defaults."""
+    thread) and `inline_errors` (False: the error handlers in a thread) are levers the
+    benchmark moves (bench/variant_app.py); production runs with the defaults."""
     settings = settings or Settings.from_env()
     connexion_compat.install_caches(connexion_caches)
     instruments()  # before the first request: the metrics register once per process
@@ -177,7 +178,7 @@ def create_app(
         # /openapi.json is an operation of the contract itself (get_openapi_document).
         swagger_ui_options=SwaggerUIOptions(serve_spec=False, swagger_ui_path="/ui"),
     )
-    _add_error_handlers(app, errors)
+    _add_error_handlers(app, errors, inline_errors=inline_errors)
     _configure_logging()
     return app
 
@@ -318,13 +319,16 @@ def _handlers(settings: Settings, services: Services, spec: dict[str, Any]) -> l
     ]
 
 
-def _add_error_handlers(app: AsyncApp, errors: ErrorHandlers) -> None:
-    """Every error leaves in the one envelope (server/http/errors.py), most specific first."""
-    app.add_error_handler(ApiError, errors.api_error)
-    app.add_error_handler(ProblemException, errors.problem)
-    app.add_error_handler(HTTPException, errors.http_exception)
-    app.add_error_handler(SQLAlchemyError, errors.database_error)
-    app.add_error_handler(Exception, errors.unexpected)
+def _add_error_handlers(app: AsyncApp, errors: ErrorHandlers, *, inline_errors: bool) -> None:
+    """Every error leaves in the one envelope (server/http/errors.py), most specific first.
+    connexion runs a plain (sync) error handler in Starlette's thread pool, a thread hop on
+    every 4xx; ours do no I/O, so they run inline on the event loop (async adapters)."""
+    adapt = inline if inline_errors else (lambda handler: handler)
+    app.add_error_handler(ApiError, adapt(errors.api_error))
+    app.add_error_handler(ProblemException, adapt(errors.problem))
+    app.add_error_handler(HTTPException, adapt(errors.http_exception))
+    app.add_error_handler(SQLAlchemyError, adapt(errors.database_error))
+    app.add_error_handler(Exception, adapt(errors.unexpected))
 
 
 def _configure_logging() -> None:

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from server.app import create_app
 from server.http import connexion_compat
 from server.http.connexion_compat import CONNEXION_VERSION, DEFAULT_MIDDLEWARES, SWAPPED
+from tests.support.client import ApiClient
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -519,3 +520,32 @@ def test_a_body_definition_is_kept_per_operation_and_answers_as_connexions(api, 
     for index in range(40):  # content types come from clients: a few are kept, none refused
         assert operation.body_definition(f"x/y{index}") == original(operation, f"x/y{index}")
     assert len(operation.__dict__["_trax_body_definitions"]) <= 16
+
+
+def test_error_handlers_answer_on_the_event_loop(settings, services, api, anonymous, monkeypatch):
+    """connexion runs a sync error handler in Starlette's thread pool (a hop per 4xx); ours are
+    handed over as async adapters. The watched name is the one connexion's wrapper calls: the
+    same requests on an app with threaded error handlers go through it."""
+    from connexion.middleware import exceptions
+
+    hops = []
+    original = exceptions.run_in_threadpool
+
+    async def watching(function, *args):
+        hops.append(function.__name__)
+        return await original(function, *args)
+
+    monkeypatch.setattr(exceptions, "run_in_threadpool", watching)
+
+    def answers(client_for_key, keyless):
+        return [
+            keyless.get("/v1/studios").status_code,
+            client_for_key.get("/v1/studios/studio_nope").status_code,
+            client_for_key.get("/v1/studios?limit=nope").status_code,
+        ]
+
+    assert answers(api, anonymous) == [401, 404, 400]
+    assert hops == []
+    threaded = create_app(settings, services, inline_errors=False)
+    assert answers(ApiClient(threaded, api.secret), ApiClient(threaded)) == [401, 404, 400]
+    assert hops == ["api_error", "api_error", "problem"]
