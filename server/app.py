@@ -11,6 +11,7 @@ from contextlib import asynccontextmanager
 from functools import partial
 from typing import Any
 
+import anyio.to_thread
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.jsonifier import Jsonifier
@@ -151,7 +152,7 @@ def create_app(
     app = AsyncApp(
         __name__,
         jsonifier=jsonifier,
-        lifespan=_rate_limiter_lifespan(limiter),
+        lifespan=_lifespan(limiter, worker),
         middlewares=middleware_stack(
             settings,
             services,
@@ -183,9 +184,9 @@ def create_app(
     return app
 
 
-def _rate_limiter_lifespan(rate_limiter: RateLimiter) -> Callable[[Any], Any]:
+def _lifespan(rate_limiter: RateLimiter, worker: WorkerThread) -> Callable[[Any], Any]:
     """The limiter's event-loop resources (Redis's asyncio client) live as long as the app's
-    lifespan, on its loop."""
+    lifespan, on its loop; at its end the worker thread finishes the writes queued on it."""
 
     @asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
@@ -193,7 +194,10 @@ def _rate_limiter_lifespan(rate_limiter: RateLimiter) -> Callable[[Any], Any]:
         try:
             yield
         finally:
-            await rate_limiter.close_async()
+            try:
+                await rate_limiter.close_async()
+            finally:
+                await anyio.to_thread.run_sync(worker.close)
 
     return lifespan
 

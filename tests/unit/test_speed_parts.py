@@ -207,6 +207,38 @@ def test_a_cancel_scope_around_a_started_call_ends_after_the_call():
     assert log == ["call ended", "scope left"]
 
 
+def test_the_worker_thread_hands_back_errors_and_close_finishes_the_queue_first():
+    worker = execution.WorkerThread()
+    ran: list[int] = []
+    threads: set[threading.Thread] = set()
+
+    def slow(number: int) -> int:
+        time.sleep(0.01)
+        ran.append(number)
+        threads.add(threading.current_thread())
+        return number
+
+    def broken() -> None:
+        raise LookupError("from the worker")
+
+    async def main():
+        with pytest.raises(LookupError, match="from the worker"):
+            await worker.run(broken)
+        calls = [asyncio.ensure_future(worker.run(slow, n)) for n in range(3)]
+        await asyncio.sleep(0)  # queued behind one another
+        await asyncio.to_thread(worker.close)
+        assert ran == [0, 1, 2], "close returned before the queued calls ran"
+        assert [await call for call in calls] == [0, 1, 2]
+        (stopped,) = threads
+        assert not stopped.is_alive()
+        # A call after close starts the thread again.
+        assert await worker.run(slow, 3) == 3
+        assert len(threads) == 2
+
+    asyncio.run(main())
+    worker.close()
+
+
 def _recorded(body: str) -> list[dict]:
     return [
         {"probe": "one studio", "status": 200, "headers": {"x-request-id": "probe-3"}, "body": body}
