@@ -659,8 +659,16 @@ class Bench:
             if redis_url
             else []
         )
+        # PostgreSQL reads hop to the reader threads; the thread pool would use forty.
+        on_postgres = self.database_url.startswith("postgresql")
+        forty_readers = (
+            [("40 reader threads (not 4)", self.real(loop, TRAX_READ_THREADS="40"), "get")]
+            if on_postgres
+            else []
+        )
         return [
             *with_redis,
+            *forty_readers,
             ("+response validation", self.real(loop, TRAX_VALIDATE_RESPONSES="1"), "list"),
             ("−auth cache (TTL 0)", self.real(loop, TRAX_AUTH_CACHE_SECONDS="0"), "list"),
             ("−operation cache", variant(BENCH_LEVERS="no_operation_cache"), "list"),

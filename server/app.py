@@ -79,6 +79,7 @@ class HandlerResolver(Resolver):
         *,
         inline_reads: bool,
         worker: WorkerThread,
+        readers: WorkerThread,
     ) -> None:
         self._handlers: dict[str, Any] = {}
         for handler_object in handler_objects:
@@ -93,6 +94,7 @@ class HandlerResolver(Resolver):
                         getattr(handler_object, name),
                         inline_reads=inline_reads,
                         worker=worker,
+                        readers=readers,
                     )
         super().__init__(function_resolver=self._handlers.__getitem__)
 
@@ -137,9 +139,9 @@ def create_app(
     inline_errors: bool = True,
 ) -> AsyncApp:
     """`connexion_caches`, `jsonifier`, `telemetry` (the metrics and the request log line),
-    `inline_reads` (None: inline on SQLite, one hop on PostgreSQL; False: every handler in a
-    thread) and `inline_errors` (False: the error handlers in a thread) are levers the
-    benchmark moves (bench/variant_app.py); production runs with the defaults."""
+    `inline_reads` (None: inline on SQLite, one hop to the reader threads on PostgreSQL; False:
+    every handler in a thread) and `inline_errors` (False: the error handlers in a thread) are
+    levers the benchmark moves (bench/variant_app.py); production runs with the defaults."""
     settings = settings or Settings.from_env()
     connexion_compat.install_caches(connexion_caches)
     instruments()  # before the first request: the metrics register once per process
@@ -148,11 +150,12 @@ def create_app(
     operations = OperationIndex(spec)
     errors = ErrorHandlers(operations)
     worker = WorkerThread()
+    readers = WorkerThread(settings.read_threads, "trax-read")
     limiter = rate_limiter or services.rate_limiter
     app = AsyncApp(
         __name__,
         jsonifier=jsonifier,
-        lifespan=_lifespan(limiter, worker),
+        lifespan=_lifespan(limiter, worker, readers),
         middlewares=middleware_stack(
             settings,
             services,
@@ -172,6 +175,7 @@ def create_app(
                 services.engine.dialect.name == "sqlite" if inline_reads is None else inline_reads
             ),
             worker=worker,
+            readers=readers,
         ),
         pythonic_params=True,
         strict_validation=True,
@@ -184,9 +188,9 @@ def create_app(
     return app
 
 
-def _lifespan(rate_limiter: RateLimiter, worker: WorkerThread) -> Callable[[Any], Any]:
+def _lifespan(rate_limiter: RateLimiter, *threads: WorkerThread) -> Callable[[Any], Any]:
     """The limiter's event-loop resources (Redis's asyncio client) live as long as the app's
-    lifespan, on its loop; at its end the worker thread finishes the writes queued on it."""
+    lifespan, on its loop; at its end the worker and reader threads finish what is queued."""
 
     @asynccontextmanager
     async def lifespan(_app: Any) -> AsyncIterator[None]:
@@ -197,7 +201,8 @@ def _lifespan(rate_limiter: RateLimiter, worker: WorkerThread) -> Callable[[Any]
             try:
                 await rate_limiter.close_async()
             finally:
-                await anyio.to_thread.run_sync(worker.close)
+                for pool in threads:
+                    await anyio.to_thread.run_sync(pool.close)
 
     return lifespan
 

@@ -116,6 +116,8 @@ class Settings:
             from server.storage.sealed_secrets import SecretKeyring
 
             SecretKeyring.from_setting(self.secret_keys, self.key_hash_secret)
+        if not 1 <= self.read_threads <= 64:
+            raise ValueError("TRAX_READ_THREADS must be between 1 and 64")
         if self.stream_engine not in STREAM_ENGINES:
             raise ValueError(f"TRAX_STREAM_ENGINE must be one of {', '.join(STREAM_ENGINES)}")
 
@@ -125,6 +127,9 @@ class Settings:
     # TRAX_LOG_FORMAT: "json" (one object per line, for log pipelines) or "text" (development;
     # what `make run` uses).
     log_format: str = "json"
+    # TRAX_READ_THREADS: the threads PostgreSQL reads run on (server/http/execution.py); more
+    # overlap more network waits, fewer contend less for the GIL. SQLite reads run inline.
+    read_threads: int = 4
     # TRAX_READY_TIMEOUT: how long GET /readyz waits for the database before answering 503.
     ready_timeout_seconds: float = 2.0
     # Networks the outbound guard lets through besides public addresses (destination RTMP URLs,
@@ -229,6 +234,7 @@ ENVIRONMENT: dict[str, tuple[str, Callable[[str], Any]]] = {
     "s3_secret_access_key": ("TRAX_S3_SECRET_ACCESS_KEY", _str),
     "s3_key_prefix": ("TRAX_S3_KEY_PREFIX", _str),
     "auth_cache_seconds": ("TRAX_AUTH_CACHE_SECONDS", float),
+    "read_threads": ("TRAX_READ_THREADS", int),
     "dns_timeout_seconds": ("TRAX_DNS_TIMEOUT", float),
     "outbound_allowed_networks": ("TRAX_OUTBOUND_ALLOWED_NETWORKS", parse_networks),
     "session_lifetime_seconds": ("TRAX_SESSION_LIFETIME", int),

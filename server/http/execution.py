@@ -5,9 +5,11 @@ spec's method:
 
 - reads (GET) run inline on the event loop when the database answers without network waits
   (SQLite: a local file, WAL mode, so a read never waits on a writer); on PostgreSQL a read
-  makes one hop to the thread pool (a network wait must not block the loop);
+  makes one hop (a network wait must not block the loop) to a few reader threads
+  (`TRAX_READ_THREADS`, 4), not to the thread pool's forty: with 32 connections forty threads
+  contending for the GIL cost a get 25% more CPU and tripled its p99 (`make bench`);
 - everything else (writes) runs on the one worker thread (`WorkerThread`), as do the auth-cache
-  misses (server/http/access.py), so at most two threads ever hold the GIL.
+  misses (server/http/access.py).
 
 Handlers, services and their signatures stay as they are: the adapter keeps the handler's
 signature (functools.wraps), from which connexion reads its parameters."""
@@ -23,14 +25,12 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
-import anyio
-import anyio.to_thread
-
 T = TypeVar("T")
 
 
 class WorkerThread:
-    """One thread's worth of capacity: calls queue here and run one at a time, in order.
+    """Threads of our own that calls queue for: with one thread (the writes) they run one at a
+    time, in order; several (the PostgreSQL reads) take the next queued call as they free up.
 
     Neither anyio's `to_thread.run_sync` with a one-token limiter (every call waits for the
     previous one to hand its token back on the event loop: a round trip per call, about 170 µs
@@ -47,8 +47,11 @@ class WorkerThread:
     The thread starts with the first call and is a daemon; `close` (the app's lifespan, at
     shutdown) lets the queued calls finish and stops it, and a later call starts it again."""
 
-    def __init__(self, threads: int = 1) -> None:
+    def __init__(self, threads: int = 1, name: str = "trax-write") -> None:
+        """`threads` > 1: a pool taking calls from the one queue (in order of arrival, several
+        at once)."""
         self._size = threads
+        self._name = name
         self._calls: queue.SimpleQueue[_Call | None] = queue.SimpleQueue()
         self._threads: list[threading.Thread] = []
         self._threads_lock = threading.Lock()
@@ -79,7 +82,7 @@ class WorkerThread:
         with self._threads_lock:
             while len(self._threads) < self._size:
                 thread = threading.Thread(
-                    target=self._serve, name=f"trax-write_{len(self._threads)}", daemon=True
+                    target=self._serve, name=f"{self._name}_{len(self._threads)}", daemon=True
                 )
                 thread.start()
                 self._threads.append(thread)
@@ -168,22 +171,24 @@ def inline(handler: Callable[..., Any]) -> Callable[..., Any]:
     return adapter
 
 
-def hop(handler: Callable[..., Any], worker: WorkerThread | None = None) -> Callable[..., Any]:
-    """One hop: to `worker` (writes), else to the thread pool (PostgreSQL reads)."""
+def hop(handler: Callable[..., Any], threads: WorkerThread) -> Callable[..., Any]:
+    """One hop: to the worker thread (writes) or the reader threads (PostgreSQL reads)."""
 
     @functools.wraps(handler)
     async def adapter(*args: Any, **kwargs: Any) -> Any:
-        call = functools.partial(handler, *args, **kwargs)
-        if worker is None:
-            return await anyio.to_thread.run_sync(call)
-        return await worker.run(call)
+        return await threads.run(functools.partial(handler, *args, **kwargs))
 
     return adapter
 
 
 def adapter_for(
-    method: str, handler: Callable[..., Any], *, inline_reads: bool, worker: WorkerThread
+    method: str,
+    handler: Callable[..., Any],
+    *,
+    inline_reads: bool,
+    worker: WorkerThread,
+    readers: WorkerThread,
 ) -> Callable[..., Any]:
     if method.lower() == "get":
-        return inline(handler) if inline_reads else hop(handler)
+        return inline(handler) if inline_reads else hop(handler, readers)
     return hop(handler, worker)

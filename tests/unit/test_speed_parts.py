@@ -105,9 +105,11 @@ def test_reads_run_inline_and_writes_on_the_one_worker_thread():
         return studio_id
 
     worker = execution.WorkerThread()
-    read = execution.adapter_for("get", handler, inline_reads=True, worker=worker)
-    hopped = execution.adapter_for("get", handler, inline_reads=False, worker=worker)
-    write = execution.adapter_for("post", handler, inline_reads=True, worker=worker)
+    readers = execution.WorkerThread(2, "trax-read")
+    threads = {"worker": worker, "readers": readers}
+    read = execution.adapter_for("get", handler, inline_reads=True, **threads)
+    hopped = execution.adapter_for("get", handler, inline_reads=False, **threads)
+    write = execution.adapter_for("post", handler, inline_reads=True, **threads)
     # connexion reads the handler's parameters through the adapter.
     assert inspect.signature(read) == inspect.signature(handler)
     assert all(inspect.iscoroutinefunction(a) for a in (read, hopped, write))
@@ -118,8 +120,8 @@ def test_reads_run_inline_and_writes_on_the_one_worker_thread():
         assert await write(None, "s3") == "s3"
 
     asyncio.run(main())
-    main_thread = threading.main_thread()
-    assert seen[0] is main_thread and seen[1] is not main_thread and seen[2] is not main_thread
+    assert seen[0] is threading.main_thread()
+    assert seen[1].name.startswith("trax-read_") and seen[2].name.startswith("trax-write_")
 
 
 def test_the_worker_thread_runs_calls_one_at_a_time_in_order_in_the_callers_context():
@@ -205,6 +207,23 @@ def test_a_cancel_scope_around_a_started_call_ends_after_the_call():
 
     asyncio.run(main())
     assert log == ["call ended", "scope left"]
+
+
+def test_reader_threads_take_calls_side_by_side():
+    readers = execution.WorkerThread(3, "trax-read")
+    inside = threading.Barrier(3, timeout=5)  # passes only when three calls run at once
+
+    def read(number: int) -> tuple[int, str]:
+        inside.wait()
+        return number, threading.current_thread().name
+
+    async def main():
+        return await asyncio.gather(*(readers.run(read, n) for n in range(3)))
+
+    answers = asyncio.run(main())
+    readers.close()
+    assert [number for number, _ in answers] == [0, 1, 2]
+    assert len({name for _, name in answers}) == 3
 
 
 def test_the_worker_thread_hands_back_errors_and_close_finishes_the_queue_first():
