@@ -111,7 +111,7 @@ def parse_options(argv: list[str] | None) -> Options:
     parser.add_argument("--studios", type=int, help="studios of the benchmarked account")
     parser.add_argument(
         "--loops",
-        default="asyncio,uvloop",
+        default="uvloop,asyncio",
         help="uvicorn event loops; the first (trax serve's) also gets the lever runs",
     )
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers per server")
