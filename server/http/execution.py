@@ -57,11 +57,11 @@ class WorkerThread:
         self._threads_lock = threading.Lock()
 
     async def run(self, function: Callable[..., T], *args: Any) -> T:
-        loop = asyncio.get_running_loop()
-        call = _Call(loop, contextvars.copy_context(), function, args)
-        if len(self._threads) < self._size:
-            self._start()
-        self._calls.put(call)
+        call = _Call(asyncio.get_running_loop(), contextvars.copy_context(), function, args)
+        with self._threads_lock:
+            while len(self._threads) < self._size:
+                self._start_one()
+            self._calls.put(call)
         try:
             return cast(T, await call.outcome)
         except asyncio.CancelledError:
@@ -70,28 +70,33 @@ class WorkerThread:
             raise
 
     def close(self) -> None:
-        """Runs what is queued, then stops the threads (a later call starts them again)."""
+        """Runs what is queued, then stops the threads. A call made meanwhile goes to a new
+        queue and threads of its own."""
         with self._threads_lock:
-            threads, self._threads = self._threads, []
+            threads, calls = self._threads, self._calls
+            self._threads, self._calls = [], queue.SimpleQueue()
             for _ in threads:
-                self._calls.put(None)
+                calls.put(None)
         for thread in threads:
             thread.join()
 
-    def _start(self) -> None:
-        with self._threads_lock:
-            while len(self._threads) < self._size:
-                thread = threading.Thread(
-                    target=self._serve, name=f"{self._name}_{len(self._threads)}", daemon=True
-                )
-                thread.start()
-                self._threads.append(thread)
+    def _start_one(self) -> None:
+        """With the lock held."""
+        thread = threading.Thread(
+            target=_serve,
+            args=(self._calls,),
+            name=f"{self._name}_{len(self._threads)}",
+            daemon=True,
+        )
+        thread.start()
+        self._threads.append(thread)
 
-    def _serve(self) -> None:
-        while (call := self._calls.get()) is not None:
-            if call.begin():
-                call.execute()
-            del call  # the arguments and the result are not kept until the next call
+
+def _serve(calls: queue.SimpleQueue[_Call | None]) -> None:
+    while (call := calls.get()) is not None:
+        if call.begin():
+            call.execute()
+        del call  # the arguments and the result are not kept until the next call
 
 
 _PENDING, _RUNNING, _WITHDRAWN, _ENDED = range(4)
