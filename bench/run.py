@@ -643,69 +643,32 @@ class Bench:
         """(name, server, the workload it is measured on): the list unless the lever only
         acts on another path."""
         variant = partial(self.real, loop, app="bench.variant_app:app")
+        on_list = [
+            ("+response validation", self.real(loop, TRAX_VALIDATE_RESPONSES="1")),
+            ("−auth cache (TTL 0)", self.real(loop, TRAX_AUTH_CACHE_SECONDS="0")),
+            ("text logs (not JSON)", self.real(loop, TRAX_LOG_FORMAT="text")),
+            *((name, variant(BENCH_LEVERS=lever)) for name, lever in VARIANT_LEVERS),
+        ]
         # The Redis rate limiter's cost (goal: at most 0.15 ms per request), when
         # BENCH_REDIS_URL names a Redis database the run may use.
         redis_url = os.environ.get("BENCH_REDIS_URL")
-        with_redis = (
-            [
-                (
-                    "+Redis rate limiter",
-                    self.real(
-                        loop, TRAX_REDIS_URL=redis_url, TRAX_REDIS_PREFIX=f"bench-{self.stamp}:"
-                    ),
-                    "list",
-                )
-            ]
-            if redis_url
-            else []
-        )
-        # PostgreSQL reads hop to the reader threads; the thread pool would use forty.
-        on_postgres = self.database_url.startswith("postgresql")
-        forty_readers = (
-            [("40 reader threads (not 4)", self.real(loop, TRAX_READ_THREADS="40"), "get")]
-            if on_postgres
-            else []
-        )
-        return [
-            *with_redis,
-            *forty_readers,
-            ("+response validation", self.real(loop, TRAX_VALIDATE_RESPONSES="1"), "list"),
-            ("−auth cache (TTL 0)", self.real(loop, TRAX_AUTH_CACHE_SECONDS="0"), "list"),
-            ("−operation cache", variant(BENCH_LEVERS="no_operation_cache"), "list"),
-            ("−validator cache", variant(BENCH_LEVERS="no_validator_cache"), "list"),
-            ("+indent=2 JSON", variant(BENCH_LEVERS="pretty_json"), "list"),
-            ("text logs (not JSON)", self.real(loop, TRAX_LOG_FORMAT="text"), "list"),
-            ("−request log line", variant(BENCH_LEVERS="no_request_log"), "list"),
-            ("−metrics and request log", variant(BENCH_LEVERS="no_telemetry"), "list"),
-            ("stdlib JSON (not orjson)", variant(BENCH_LEVERS="stdlib_json"), "list"),
-            ("ORM reads (not Core)", variant(BENCH_LEVERS="orm_reads"), "list"),
-            (
-                "reads executed by Core (not on the DBAPI)",
-                variant(BENCH_LEVERS="core_execution"),
-                "list",
-            ),
-            (
-                "connexion's content-type lookup",
-                variant(BENCH_LEVERS="no_content_type_cache"),
-                "list",
-            ),
-            ("handlers in threads (not inline)", variant(BENCH_LEVERS="threaded_handlers"), "list"),
-            ("−gc.freeze()", variant(BENCH_LEVERS="no_gc_freeze"), "list"),
-            ("−memoised parameter names", variant(BENCH_LEVERS="no_names_cache"), "list"),
-            (
-                "Swagger UI's router on every request",
-                variant(BENCH_LEVERS="no_swagger_ui_path"),
-                "list",
-            ),
-            ("form and body read on GETs", variant(BENCH_LEVERS="no_bodiless_plan"), "list"),
-            ("parameters read twice (no plan)", variant(BENCH_LEVERS="no_parameter_plan"), "list"),
-            ("body definitions per call", variant(BENCH_LEVERS="no_body_definition_cache"), "list"),
+        if redis_url:
+            redis = self.real(
+                loop, TRAX_REDIS_URL=redis_url, TRAX_REDIS_PREFIX=f"bench-{self.stamp}:"
+            )
+            on_list.insert(0, ("+Redis rate limiter", redis))
+        elsewhere = [
             (
                 "error handlers in threads (connexion's way)",
                 variant(BENCH_LEVERS="threaded_errors"),
                 "unauthorized",
-            ),
+            )
         ]
+        if self.database_url.startswith("postgresql"):
+            # PostgreSQL reads hop to the reader threads; the thread pool would use forty.
+            readers = self.real(loop, TRAX_READ_THREADS="40")
+            elsewhere.insert(0, ("40 reader threads (not 4)", readers, "get"))
+        return [(name, server, "list") for name, server in on_list] + elsewhere
 
     def lever_sqlite_synchronous(self, loop: str, create: Workload, duration: float) -> None:
         if not self.database_url.startswith("sqlite"):
@@ -810,6 +773,26 @@ class Bench:
         print(f"written to {options.output_dir / name}.md (and .json)")
         return result
 
+
+# The levers bench/variant_app.py moves, measured on the list: (name in the table, BENCH_LEVERS).
+VARIANT_LEVERS = (
+    ("−operation cache", "no_operation_cache"),
+    ("−validator cache", "no_validator_cache"),
+    ("+indent=2 JSON", "pretty_json"),
+    ("−request log line", "no_request_log"),
+    ("−metrics and request log", "no_telemetry"),
+    ("stdlib JSON (not orjson)", "stdlib_json"),
+    ("ORM reads (not Core)", "orm_reads"),
+    ("reads executed by Core (not on the DBAPI)", "core_execution"),
+    ("connexion's content-type lookup", "no_content_type_cache"),
+    ("handlers in threads (not inline)", "threaded_handlers"),
+    ("−gc.freeze()", "no_gc_freeze"),
+    ("−memoised parameter names", "no_names_cache"),
+    ("Swagger UI's router on every request", "no_swagger_ui_path"),
+    ("form and body read on GETs", "no_bodiless_plan"),
+    ("parameters read twice (no plan)", "no_parameter_plan"),
+    ("body definitions per call", "no_body_definition_cache"),
+)
 
 # Issue 12's goals: CPU per request ÷ the ceiling's, 1 worker, 32 connections, same run.
 CPU_GOALS = {

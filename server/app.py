@@ -237,7 +237,7 @@ def middleware_stack(
         # X-RateLimit-* headers on every response of a request that had a key.
         RateLimitHeadersMiddleware,
         # Unhandled exceptions leave in our envelope, not connexion's problem+json.
-        partial(ServerErrorMiddleware, handler=errors.unexpected),
+        partial(ServerErrorMiddleware, handler=inline(errors.unexpected)),
         ExceptionMiddleware,
         # 503 with Retry-After past the in-flight limit, before any work is done.
         partial(ConcurrencyLimitMiddleware, limit=settings.max_concurrent_requests),
