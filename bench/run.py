@@ -662,8 +662,18 @@ class Bench:
                 "error handlers in threads (connexion's way)",
                 variant(BENCH_LEVERS="threaded_errors"),
                 "unauthorized",
-            )
+            ),
+            (
+                "body parsed again by connexion (no one-pass validation)",
+                variant(BENCH_LEVERS="no_parsed_body"),
+                "create",
+            ),
         ]
+        if self.database_url.startswith("sqlite"):
+            # The studio INSERT through Core's execution instead of on the sqlite3 connection.
+            elsewhere.append(
+                ("studio INSERT executed by Core", variant(BENCH_LEVERS="core_insert"), "create")
+            )
         if self.database_url.startswith("postgresql"):
             # PostgreSQL reads hop to the reader threads; the thread pool would use forty.
             readers = self.real(loop, TRAX_READ_THREADS="40")

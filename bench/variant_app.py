@@ -42,6 +42,8 @@ KNOWN = {
     "core_execution",
     "no_parameter_plan",
     "no_body_definition_cache",
+    "no_parsed_body",
+    "core_insert",
 }
 if LEVERS - KNOWN:
     raise SystemExit(f"unknown BENCH_LEVERS {sorted(LEVERS - KNOWN)}; known: {sorted(KNOWN)}")
@@ -89,6 +91,21 @@ if "no_parameter_plan" in LEVERS:
     caches.discard("parameter_plan")
 if "no_body_definition_cache" in LEVERS:
     caches.discard("body_definition")
+if "no_parsed_body" in LEVERS:
+    caches.discard("parsed_body")
+if "core_insert" in LEVERS:
+    # The studio INSERT executed through Core on SQLite too (as on PostgreSQL).
+    from functools import lru_cache
+
+    from server.storage import repositories
+    from server.storage.prepared import PreparedInsert
+
+    @lru_cache(maxsize=8)
+    def _core_studio_insert(dialect):
+        columns = [column.key for _, column in repositories._STUDIO_COLUMNS]
+        return PreparedInsert(repositories._INSERT_STUDIO, dialect, columns, direct=False)
+
+    repositories._studio_insert = _core_studio_insert
 
 configure_logging(settings.log_format)  # as server/asgi.py does
 if "no_request_log" in LEVERS:  # metrics still counted; the one line per request not written

@@ -10,12 +10,13 @@ import pytest
 from server.app import create_app
 from server.config import Settings
 from server.domain.scopes import ALL_SCOPES
+from server.http import connexion_compat
 from server.http.connexion_compat import ParameterPlan
 from server.services.container import Services
 from tests.support.client import ApiClient
 from tests.support.database import reset_schema, truncate_all
 from tests.support.dns import fake_resolver
-from tests.support.plan_shadow import shadowed_resolve
+from tests.support.plan_shadow import shadowed_one_pass, shadowed_resolve
 
 # The browser tests' Chromium, screenshot directory and origin fixtures.
 pytest_plugins = ["tests.support.browser"]
@@ -44,9 +45,11 @@ def pytest_collection_modifyitems(config, items):
 
 @pytest.fixture(scope="session", autouse=True)
 def parameter_plan_shadowed():
-    """connexion reads every request the parameter plan reads, and the two must agree."""
+    """connexion reads every request the parameter plan reads, and judges every body validated
+    on the parsed document, and the two must agree."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(ParameterPlan, "resolve", shadowed_resolve)
+        patch.setattr(connexion_compat, "validated_in_one_pass", shadowed_one_pass)
         yield
 
 

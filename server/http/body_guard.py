@@ -6,15 +6,24 @@ UTF-8 JSON, nested too deeply or holding strings no database can store
 (server/http/json_input.py).
 
 The body is read here once and kept in the scope (BODY_EXTENSION: the error envelope reads it
-to judge what a validation message may repeat); what follows gets it replayed."""
+to judge what a validation message may repeat); what follows gets it replayed. A JSON body is
+parsed here once too, and its document kept beside it (JSON_DOCUMENT_EXTENSION) for connexion's
+validation and the handler's arguments."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.domain.errors import InvalidRequest, UnsupportedMediaType
 from server.http.access import routed_policy
-from server.http.body_limit import BODY_EXTENSION, read_body, replaying
+from server.http.body_limit import (
+    BODY_EXTENSION,
+    JSON_DOCUMENT_EXTENSION,
+    read_body,
+    replaying,
+)
 from server.http.json_input import NUL_MESSAGE, parse_json_body
 from server.http.spec import OperationIndex, OperationPolicy
 
@@ -48,18 +57,28 @@ class BodyGuardMiddleware:
         body = await read_body(
             scope, receive, max_bytes=self.max_body_bytes, timeout=self.body_timeout
         )
-        scope.setdefault("extensions", {})[BODY_EXTENSION] = body
-        check_body(policy, dict(scope["headers"]), body)
+        extensions = scope.setdefault("extensions", {})
+        extensions[BODY_EXTENSION] = body
+        document = check_body(policy, dict(scope["headers"]), body)
+        if document is not NOT_PARSED:
+            extensions[JSON_DOCUMENT_EXTENSION] = document
         await self.app(scope, replaying(body, receive), send)
 
 
-def check_body(policy: OperationPolicy, headers: dict[bytes, bytes], body: bytes) -> None:
+# What check_body answers for a body it did not parse (none, or not JSON).
+NOT_PARSED: Any = object()
+
+
+def check_body(policy: OperationPolicy, headers: dict[bytes, bytes], body: bytes) -> Any:
+    """Refuses what the contract's validation cannot judge safely; the document of a JSON body,
+    else NOT_PARSED."""
     if not body or not policy.has_body:
-        return
+        return NOT_PARSED
     content_type = headers.get(b"content-type", b"").decode("latin-1")
     if not content_type:
         raise UnsupportedMediaType(
             "The request has a body but no Content-Type; send application/json."
         )
     if _is_json(content_type):
-        parse_json_body(body)
+        return parse_json_body(body)
+    return NOT_PARSED

@@ -19,6 +19,11 @@ def _too_large(max_bytes: int) -> PayloadTooLarge:
 # Where the body that was read is kept for later layers (the error handlers redact
 # write-only fields that a validation message would echo).
 BODY_EXTENSION = "trax.body"
+# Where the body guard keeps the document of a JSON body it parsed (server/http/json_input.py):
+# connexion's body validation and the handler's body argument take it from there instead of
+# parsing the body again (server/http/connexion_compat.py, coupling 12). Absent when the body
+# was not parsed (empty, or not JSON); a body `null` is kept as None.
+JSON_DOCUMENT_EXTENSION = "trax.json"
 
 
 def declares_no_body(headers: list[tuple[bytes, bytes]]) -> bool:

@@ -82,11 +82,29 @@ fails on each one that moved). The couplings:
    type up in a `MediaTypeDict` (fnmatch over the sorted media types) and merges the spec's
    components, up to six times per request; it depends only on the operation and the content
    type, and is kept per operation (`body_definition`, a few content types each).
+12. **The body, parsed once.** connexion parses a JSON body twice after the body guard did
+   (server/http/body_guard.py): its request validation reads the body back through `receive`
+   and parses it to validate it, and the parameter decorator reads it again through Starlette's
+   `Request.json()` for the handler's argument; on the way its validation builds two URI
+   parsers, a parameter validator, a `MediaTypeDict` for the accepted content types and a body
+   validator per request (fnmatch over media types for both lookups). For a request the
+   parameter plan read (`parsed_body`), the body's validation takes the document the body guard
+   parsed (`JSON_DOCUMENT_EXTENSION`) when it is what connexion would parse: a body with a
+   non-zero Content-Length, decoded as UTF-8, for connexion's own `JSONRequestBodyValidator`.
+   The content type is checked by connexion's `validate_mime_type` (a type it accepted once is
+   remembered per operation), the body by the same validator class built with the same
+   arguments (kept per operation and content type: none of them depend on the request), in
+   the same order with the same errors. Anything else (no Content-Length, another charset, a
+   body connexion would leave unvalidated, a form) goes through connexion's code. The handler's
+   body argument is that same document where connexion would hand it Starlette's parse of the
+   same bytes (which the body guard's parse equals: the body is UTF-8 JSON). The test suite has
+   connexion's validation judge every such request as well (tests/support/plan_shadow.py).
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import functools
 import re
 from collections.abc import Callable
@@ -117,6 +135,8 @@ from connexion.validators import parameter as parameter_validation
 from jsonschema import Draft4Validator, ValidationError
 from starlette.types import Receive, Scope, Send
 
+from server.http.body_limit import JSON_DOCUMENT_EXTENSION
+
 # The exact version every coupling above was checked against (the pin in pyproject.toml).
 CONNEXION_VERSION = "3.3.0"
 # The dict connexion's ConnexionRequest.context and ContextMiddleware read handler arguments
@@ -137,6 +157,7 @@ CACHES = frozenset(
         "content_type",
         "parameter_plan",
         "body_definition",
+        "parsed_body",
     }
 )
 # Where the parameter plan leaves a request's prepared arguments for the parameter decorator.
@@ -450,7 +471,15 @@ def _parameter_call(self: Any, function: Callable[..., Any]) -> Callable[..., An
                 return await function(**_planned_kwargs(planned, arguments))
             request_body, files = None, {}
         else:
-            request_body = self._maybe_get_body(request, arguments=arguments, has_kwargs=has_kwargs)
+            document = _parsed_document(current_scope) if planned is not None else _NO_PLAN
+            if document is not _NO_PLAN and is_json_mimetype(request.content_type):
+                # What _maybe_get_body would read: Starlette's parse of the same UTF-8 JSON.
+                body_name = self.sanitize_fn(current_operation.body_name(request.content_type))
+                request_body = document if body_name in arguments else None
+            else:
+                request_body = self._maybe_get_body(
+                    request, arguments=arguments, has_kwargs=has_kwargs
+                )
             while asyncio.iscoroutine(request_body):
                 request_body = await request_body
             if planned is not None and is_json_mimetype(request.mimetype):
@@ -668,7 +697,84 @@ async def _planned_validation_call(self: Any, scope: Scope, receive: Receive, se
     planned = plan.resolve(scope) if plan is not None else None
     if planned is not None:
         scope.setdefault("extensions", {})[PLANNED_ARGUMENTS] = planned
+        if "parsed_body" in _installed and validated_in_one_pass(self, scope):
+            await self.next_app(scope, receive, send)
+            return
     await _original_validation_call(self, scope, receive, send)
+
+
+def _parsed_document(scope: Scope) -> Any:
+    """The body guard's document of the request's JSON body, else _NO_PLAN."""
+    if "parsed_body" not in _installed:
+        return _NO_PLAN
+    return scope.get("extensions", {}).get(JSON_DOCUMENT_EXTENSION, _NO_PLAN)
+
+
+_REMEMBERED_PER_OPERATION = 16
+
+
+def validated_in_one_pass(validation: Any, scope: Scope) -> bool:
+    """The content type and body checks of connexion 3.3's `RequestValidationOperation.__call__`
+    (after its parameter validation, which the plan did), made on the body guard's document
+    (coupling 12): raises what connexion would raise, True when the request passed, False when
+    connexion's own code must look at it."""
+    mime_type, encoding = validation.extract_content_type(scope["headers"])
+    accepted = validation.__dict__.setdefault("_trax_accepted_media_types", set())
+    if mime_type not in accepted:
+        validation.validate_mime_type(mime_type)
+        if len(accepted) < _REMEMBERED_PER_OPERATION:
+            accepted.add(mime_type)
+    operation = validation._operation
+    schema = operation.body_schema(mime_type)
+    if not schema:
+        return True
+    document = _parsed_document(scope)
+    if document is _NO_PLAN or not _declares_a_body(scope["headers"]) or not _utf8(encoding):
+        return False
+    validators = validation.__dict__.setdefault("_trax_body_validators", {})
+    validator = validators.get((mime_type, encoding))
+    if validator is None:
+        try:
+            validator_class = validation._validator_map["body"][mime_type]
+        except KeyError:  # connexion skips the body's validation, and says so in its log
+            return False
+        if validator_class is not json_validation.JSONRequestBodyValidator:
+            return False
+        validator = validator_class(
+            schema=schema,
+            required=operation.request_body.get("required", False),
+            nullable=is_nullable(operation.body_definition(mime_type)),
+            encoding=encoding,
+            strict_validation=validation.strict_validation,
+            uri_parser=operation.uri_parser_class(
+                operation.parameters, operation.body_definition()
+            ),
+        )
+        if validator.MUTABLE_VALIDATION:
+            return False
+        if len(validators) < _REMEMBERED_PER_OPERATION:
+            validators[(mime_type, encoding)] = validator
+    # AbstractRequestBodyValidator.wrap_receive, for a body that is there.
+    if not (document is None and validator._nullable):
+        validator._validate(document)
+    return True
+
+
+def _declares_a_body(headers: list[tuple[bytes, bytes]]) -> bool:
+    """connexion takes a request without a non-zero Content-Length as one without a body."""
+    for name, value in headers:
+        if name == b"content-length":
+            return value.isdigit() and int(value) > 0
+    return False
+
+
+@functools.lru_cache(maxsize=64)
+def _utf8(encoding: str) -> bool:
+    """The charset names UTF-8 (the body guard parsed the body as UTF-8)."""
+    try:
+        return codecs.lookup(encoding).name == "utf-8"
+    except LookupError:
+        return False
 
 
 _original_parameter_validate = parameter_validation.ParameterValidator.validate
@@ -773,6 +879,9 @@ def install_caches(caches: frozenset[str] | set[str] = CACHES) -> set[str]:
         RequestValidationOperation.__call__ = _planned_validation_call
         parameter_validation.ParameterValidator.validate = _planned_parameter_validate
         _installed.add("parameter_plan")
+    if "parsed_body" in caches and "parsed_body" not in _installed:
+        # Read on each request by the plan's validation call and the parameter decorator.
+        _installed.add("parsed_body")
     if "body_definition" in caches and "body_definition" not in _installed:
         OpenAPIOperation.body_definition = _body_definition
         _installed.add("body_definition")

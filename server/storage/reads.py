@@ -3,16 +3,13 @@ unit of work, no ORM identity map. Each statement is built once (at import) and 
 table (`Model.__table__`), so every column, one added later included, comes back as an attribute
 of the row under the same name the ORM object has: presenters read `row.attr` either way.
 
-Each statement is compiled once per dialect (`PreparedSelect`). On SQLite it then runs on the
-sqlite3 connection itself, its parameters and columns converted by SQLAlchemy's own processors
-for their types (the values Core returns), without Core's per-execution machinery (execution
-context, compiled-cache lookup, result object: most of a get's database time). On PostgreSQL it
-runs through Core, whose cursor events arm the stall guard (server/storage/stall_guard.py).
+Each statement is compiled once per dialect (`PreparedSelect`, server/storage/prepared.py): on
+SQLite it runs on the sqlite3 connection itself, on PostgreSQL through Core.
 
 Rows come back as records: a named tuple per table with the table's columns as fields (the
 ORM's attribute names), read-only, typed here as the model they mirror (the services hand them
 to presenters, which only read). A field read costs a seventh of a SQLAlchemy `Row` attribute
-read, and a list page reads some three hundred. Writes keep the ORM and the unit of work
+read, and a list page reads some three hundred. Writes keep the unit of work
 (server/services/unit_of_work.py).
 
 On SQLite the thread that reads (the event loop's: reads run inline there) keeps its read
@@ -27,115 +24,26 @@ from __future__ import annotations
 
 import threading
 from collections import namedtuple
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from functools import partial
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Select, Table, bindparam, select
+from sqlalchemy import Connection, Engine, Table, bindparam, select
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
 
 from server.domain.pagination import PageRequest
 from server.storage.models import Destination, IngestNode, RelayLease, Studio
+from server.storage.prepared import PreparedSelect, Record
 
-Record = tuple[Any, ...]
+__all__ = ["PreparedSelect", "Record", "StreamStatusReads", "StudioReads", "record_type"]
 
 
 def record_type(model: type[Any]) -> type[Record]:
     """A named tuple with the model's table columns as fields."""
     table = cast(Table, model.__table__)
     return namedtuple(f"{model.__name__}Record", table.columns.keys())  # noqa: PYI024
-
-
-class PreparedSelect:
-    """One select, compiled for one dialect; `rows` answers records of `record` (or, with
-    `record=None`, the rows' first column)."""
-
-    def __init__(
-        self,
-        statement: Select[Any],
-        dialect: Dialect,
-        record: type[Record] | None,
-        *,
-        direct: bool | None = None,
-    ) -> None:
-        """`direct`: on the DBAPI connection (the default on SQLite only; the benchmark
-        measures Core's execution against it)."""
-        self._statement = statement
-        self._record = record
-        self._direct = dialect.name == "sqlite" if direct is None else direct
-        if not self._direct:
-            return
-        self._dialect = dialect
-        compiled = statement.compile(dialect=dialect)
-        self._compiled = compiled
-        self._sql = str(compiled)
-        self._order = list(compiled.positiontup or ())
-        self._bind_processors = {
-            compiled.bind_names[bind]: bind.type.dialect_impl(dialect).bind_processor(dialect)
-            for bind in compiled.binds.values()
-        }
-        self._result_processors = [
-            (index, processor)
-            for index, column in enumerate(statement.selected_columns)
-            if (processor := column.type.dialect_impl(dialect).result_processor(dialect, None))
-        ]
-
-    def rows(self, connection: Connection, params: Mapping[str, Any]) -> list[Any]:
-        if not self._direct:
-            result = connection.execute(self._statement, params)
-            if self._record is None:
-                return list(result.scalars())
-            new = tuple.__new__
-            return [new(self._record, row) for row in result]
-        raw = self._execute(connection, self._parameters(params))
-        processors = self._result_processors
-        if self._record is None:  # a one-column select
-            convert = processors[0][1] if processors else None
-            return [row[0] if convert is None else convert(row[0]) for row in raw]
-        new, record, records = tuple.__new__, self._record, []
-        for row in raw:
-            if processors:
-                values = list(row)
-                for index, process in processors:
-                    values[index] = process(values[index])
-                row = values
-            records.append(new(record, row))
-        return records
-
-    def first(self, connection: Connection, params: Mapping[str, Any]) -> Any:
-        found = self.rows(connection, params)
-        return found[0] if found else None
-
-    def _parameters(self, params: Mapping[str, Any]) -> list[Any]:
-        values = self._compiled.construct_params(params)
-        ordered = []
-        for name in self._order:
-            process = self._bind_processors.get(name)
-            ordered.append(values[name] if process is None else process(values[name]))
-        return ordered
-
-    def _execute(self, connection: Connection, parameters: list[Any]) -> list[Any]:
-        """The statement on the sqlite3 connection; its errors leave as SQLAlchemy's (a lost
-        connection invalidated, as Core would), so the error envelope and the read retry treat
-        them alike."""
-        dbapi_connection: Any = connection.connection.driver_connection
-        try:
-            return cast(list[Any], dbapi_connection.execute(self._sql, parameters).fetchall())
-        except self._dialect.loaded_dbapi.Error as error:
-            lost = self._dialect.is_disconnect(error, dbapi_connection, None)
-            if lost:
-                connection.invalidate(error)
-            raise DBAPIError.instance(
-                self._sql,
-                parameters,
-                error,
-                self._dialect.loaded_dbapi.Error,
-                connection_invalidated=lost,
-                dialect=self._dialect,
-            ) from error
 
 
 def _of_account(table: Table) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,6 +21,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from server.domain.pagination import PageRequest
@@ -41,6 +43,7 @@ from server.storage.models import (
     User,
     UserSession,
 )
+from server.storage.prepared import PreparedInsert
 from server.storage.reads import AVAILABLE_PROTOCOLS, LEASE_EXPIRY, LEASE_HOLDER, lease_ran_out
 
 
@@ -213,15 +216,22 @@ _STUDIO_COLUMNS = [
 ]
 
 
+@functools.lru_cache(maxsize=8)
+def _studio_insert(dialect: Dialect) -> PreparedInsert:
+    """The studio INSERT compiled for the dialect (one engine per process; a few in tests)."""
+    return PreparedInsert(_INSERT_STUDIO, dialect, [column.key for _, column in _STUDIO_COLUMNS])
+
+
 class StudioRepository:
     def __init__(self, session: Session):
         self.session = session
 
     def add(self, studio: Studio) -> None:
-        """Inserts the new studio now, in this unit of work's transaction, by a prebuilt Core
-        INSERT: the create path's ORM flush cost several times the statement (issue 12). The
-        columns the caller left unset take their defaults, on the object too (version 1, which
-        its ETag shows); the object is not tracked, so later changes to it are not written."""
+        """Inserts the new studio now, in this unit of work's transaction, by a prepared INSERT
+        (server/storage/prepared.py): the create path's ORM flush, and then Core's execution,
+        cost several times the statement (issue 12). The columns the caller left unset take
+        their defaults, on the object too (version 1, which its ETag shows); the object is not
+        tracked, so later changes to it are not written."""
         values = {}
         for key, column in _STUDIO_COLUMNS:
             value = getattr(studio, key)
@@ -229,7 +239,8 @@ class StudioRepository:
                 value = column.default.arg
                 setattr(studio, key, value)
             values[column.key] = value
-        self.session.execute(_INSERT_STUDIO, values)
+        connection = self.session.connection()
+        _studio_insert(connection.dialect).run(connection, values)
 
     def get(self, account_id: str, studio_id: str) -> Studio | None:
         return self.session.scalars(

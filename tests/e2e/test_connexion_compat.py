@@ -4,6 +4,7 @@ connexion would redo is done once, and validation still refuses what it refused 
 
 from __future__ import annotations
 
+import json
 import re
 import tomllib
 from functools import partial
@@ -520,6 +521,127 @@ def test_a_body_definition_is_kept_per_operation_and_answers_as_connexions(api, 
     for index in range(40):  # content types come from clients: a few are kept, none refused
         assert operation.body_definition(f"x/y{index}") == original(operation, f"x/y{index}")
     assert len(operation.__dict__["_trax_body_definitions"]) <= 16
+
+
+def _recording_one_pass(monkeypatch, *, shadowed: bool = True) -> list:
+    """(the request validation operation, path, outcome) of each request whose body went to
+    coupling 12's one-pass validation (shadowed by connexion's, as in the whole suite, unless
+    a test counts what connexion parses)."""
+    from tests.support.plan_shadow import _original_one_pass, shadowed_one_pass
+
+    judge = shadowed_one_pass if shadowed else _original_one_pass
+    seen = []
+
+    def one_pass(validation, scope):
+        try:
+            outcome = judge(validation, scope)
+        except Exception as refused:
+            seen.append((validation, scope["path"], type(refused).__name__))
+            raise
+        seen.append((validation, scope["path"], outcome))
+        return outcome
+
+    monkeypatch.setattr(connexion_compat, "validated_in_one_pass", one_pass)
+    return seen
+
+
+def _counting_parses(monkeypatch) -> list:
+    """Each parse of a body by connexion's validation or by Starlette's `Request.json()`."""
+    from connexion.validators.json import JSONRequestBodyValidator
+    from starlette.requests import Request
+
+    parses = []
+    original_parse, original_json = JSONRequestBodyValidator._parse, Request.json
+
+    async def parse(self, stream, scope):
+        parses.append("validation")
+        return await original_parse(self, stream, scope)
+
+    async def starlette_json(self):
+        parses.append("argument")
+        return await original_json(self)
+
+    monkeypatch.setattr(JSONRequestBodyValidator, "_parse", parse)
+    monkeypatch.setattr(Request, "json", starlette_json)
+    return parses
+
+
+def test_a_json_body_is_parsed_once_and_validated_as_connexion_does(api, monkeypatch):
+    seen = _recording_one_pass(monkeypatch, shadowed=False)
+    parses = _counting_parses(monkeypatch)
+    created = api.post("/v1/studios", json={"name": "Parsed once", "autoGoLive": True})
+    assert created.status_code == 201
+    assert (created.json()["name"], created.json()["autoGoLive"]) == ("Parsed once", True)
+    assert parses == [], "connexion parsed the body again"
+    assert [(path, outcome) for _, path, outcome in seen] == [("/v1/studios", True)]
+    # Refusals are connexion's, in its words (the shadow compared them).
+    for body, words in (
+        ({"name": 7}, "7 is not of type 'string'"),
+        ({"name": "x", "extra": 1}, "Additional properties are not allowed"),
+        ({}, "'name' is a required property"),
+        ([], "[] is not of type 'object'"),
+        (None, "Request body must not be empty"),  # the document `null`
+    ):
+        refused = api.post(
+            "/v1/studios", content=json.dumps(body), headers={"Content-Type": "application/json"}
+        )
+        assert refused.status_code == 400, body
+        assert words in refused.json()["error"]["message"], (body, refused.json())
+    assert [outcome for _, _, outcome in seen[1:]] == ["BadRequestProblem"] * 5
+    assert parses == []
+    refused = api.post("/v1/studios", content=b'{"name":"x"}', headers={"Content-Type": "text/csv"})
+    assert refused.status_code == 415 and seen[-1][2] == "UnsupportedMediaTypeProblem"
+    validation = seen[0][0]
+    assert validation.__dict__["_trax_accepted_media_types"] == {"application/json"}
+    assert set(validation.__dict__["_trax_body_validators"]) == {("application/json", "utf-8")}
+
+
+def test_a_body_connexion_would_read_otherwise_is_left_to_connexion(api, monkeypatch):
+    seen = _recording_one_pass(monkeypatch, shadowed=False)
+    parses = _counting_parses(monkeypatch)
+    latin = api.post(
+        "/v1/studios",
+        content=b'{"name":"Latin"}',
+        headers={"Content-Type": "application/json;charset=latin-1"},
+    )
+    assert latin.status_code == 201 and latin.json()["name"] == "Latin"
+    # Validated by connexion (it decodes as the charset says); the argument is the body guard's
+    # document, which is what Starlette's parse of the same UTF-8 bytes gives.
+    assert seen[-1][2] is False and parses == ["validation"]
+    parses.clear()
+    # Without a Content-Length connexion takes the request as one without a body.
+    chunked = api.post(
+        "/v1/studios",
+        content=iter([b'{"name":', b'"Chunked"}']),
+        headers={"Content-Type": "application/json"},
+    )
+    assert chunked.status_code == 400 and "RequestBody is required" in chunked.text
+    assert seen[-1][2] is False and parses == []
+
+
+def test_a_one_pass_validation_that_judges_otherwise_fails_the_suite(api, monkeypatch):
+    from server.http.body_limit import BODY_EXTENSION, JSON_DOCUMENT_EXTENSION
+    from tests.support.plan_shadow import PlanDisagrees, shadowed_one_pass
+
+    seen = _recording_one_pass(monkeypatch)
+    assert api.post("/v1/studios", json={"name": "Judged"}).status_code == 201
+    validation = seen[0][0]
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/v1/studios",
+        "headers": [(b"content-type", b"application/json"), (b"content-length", b"12")],
+        "extensions": {
+            BODY_EXTENSION: b'{"name":"x"}',
+            JSON_DOCUMENT_EXTENSION: {"name": "x"},
+            connexion_compat.PLANNED_ARGUMENTS: ({}, []),
+        },
+    }
+    assert shadowed_one_pass(validation, scope) is True
+    # A document that is not the body's: the one-pass validation refuses what connexion passes.
+    scope["extensions"][JSON_DOCUMENT_EXTENSION] = {"name": 7}
+    with pytest.raises(PlanDisagrees):
+        shadowed_one_pass(validation, scope)
 
 
 def test_error_handlers_answer_on_the_event_loop(settings, services, api, anonymous, monkeypatch):

@@ -140,3 +140,59 @@ def test_postgres_reads_run_in_autocommit_and_leave_writes_transactional(service
         ).scalar_one()
     assert name != "rolled back"
     assert any(connection is used for connection in seen)
+
+
+def test_a_prepared_insert_writes_what_core_writes_in_the_unit_of_works_transaction(
+    services, tenant
+):
+    """The studio INSERT (server/storage/prepared.py) runs in the unit of work's transaction:
+    directly on SQLite and through Core elsewhere, the stored row is the one Core's INSERT
+    stores, and a unit of work that does not commit leaves nothing behind."""
+    from sqlalchemy import insert
+
+    from server.storage.prepared import PreparedInsert
+
+    table = Studio.__table__
+    columns = [column.key for column in table.columns]
+    now = datetime.now(UTC)
+    rows = {}
+    for label, direct in (("direct", True), ("core", False)):
+        prepared = PreparedInsert(insert(table), services.engine.dialect, columns, direct=direct)
+        if direct and services.engine.dialect.name != "sqlite":
+            continue
+        values = {
+            **{key: None for key in columns},
+            "id": f"studio_prepared{label}",
+            "account_id": tenant.account_id,
+            "name": f"Prepared {label}",
+            "auto_go_live": True,
+            "stream_state": "offline",
+            "stream_generation": 0,
+            "created_at": now,
+            "updated_at": now,
+            "version": 1,
+        }
+        with services.unit_of_work() as uow:
+            prepared.run(uow.session.connection(), {**values, "id": values["id"] + "_gone"})
+        with services.unit_of_work() as uow:
+            prepared.run(uow.session.connection(), values)
+            uow.commit()
+        reads = StudioReads(services.engine, direct=False)
+        assert reads.get(tenant.account_id, values["id"] + "_gone") is None
+        rows[label] = reads.get(tenant.account_id, values["id"])
+    core = rows["core"]._replace(id="x", name="x")
+    assert all(row._replace(id="x", name="x") == core for row in rows.values())
+    assert core.created_at == now and core.auto_go_live is True
+
+
+def test_a_database_error_on_a_direct_insert_leaves_as_sqlalchemys(services, tenant):
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    from server.storage.prepared import PreparedInsert
+
+    studio = services.studios.create(tenant.account_id, name="Taken", auto_go_live=False)
+    table = Studio.__table__
+    prepared = PreparedInsert(insert(table), services.engine.dialect, ["id", "account_id"])
+    with services.unit_of_work() as uow, pytest.raises(IntegrityError):
+        prepared.run(uow.session.connection(), {"id": studio.id, "account_id": tenant.account_id})

@@ -1,21 +1,28 @@
 """Every request the parameter plan reads (server/http/connexion_compat.py, coupling 10) is
 read by connexion's own code too, and the two must agree: connexion's validation passes it and
-connexion's argument preparation gives the same arguments, of the same types. On for the whole
+connexion's argument preparation gives the same arguments, of the same types. Every body
+validated on the body guard's document (coupling 12) is judged by connexion's own validation
+of the raw body as well: both pass it, or both refuse it with the same error. On for the whole
 suite (conftest.py), the fuzzing included, so a request the plan reads differently fails the
 test that made it."""
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Coroutine
 from typing import Any
 
 from connexion.decorators import parameter as parameter_decoration
 from connexion.lifecycle import ConnexionRequest
 from connexion.validators.parameter import ParameterValidator
 
+from server.http import connexion_compat
+from server.http.body_limit import BODY_EXTENSION
 from server.http.connexion_compat import (
     ParameterPlan,
     PlannedArguments,
     _original_parameter_validate,
+    _original_validation_call,
 )
 
 _original_resolve = ParameterPlan.resolve
@@ -77,3 +84,62 @@ def shadowed_resolve(self: ParameterPlan, scope: dict[str, Any]) -> PlannedArgum
             f"connexion {expected}"
         )
     return planned
+
+
+_original_one_pass = connexion_compat.validated_in_one_pass
+
+
+def _verdict(judge: Any) -> tuple[str, Any, Any, Exception | None]:
+    """("passed", ..., None) or ("refused", the error's type, its detail, the error)."""
+    try:
+        judge()
+    except Exception as refused:  # what an error handler would answer
+        return "refused", type(refused), getattr(refused, "detail", str(refused)), refused
+    return "passed", None, None, None
+
+
+def _run_now(coroutine: Coroutine[Any, Any, Any]) -> None:
+    """Runs a coroutine that never waits (its receive hands the whole body over at once)."""
+    try:
+        coroutine.send(None)
+    except StopIteration:
+        return
+    coroutine.close()
+    raise AssertionError("connexion's validation waited for more of the body")
+
+
+def connexions_validation(validation: Any, scope: dict[str, Any]) -> None:
+    """connexion's own `RequestValidationOperation.__call__` on the raw body (the parameters
+    skipped as the plan's requests skip them), stopping before the next app."""
+    body = scope.get("extensions", {}).get(BODY_EXTENSION, b"")
+    delivered = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal delivered
+        assert not delivered, "connexion read the body twice"
+        delivered = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def stop(*_: Any) -> None:
+        return None
+
+    judge = copy.copy(validation)
+    judge.next_app = stop
+    scope_copy = {**scope, "headers": list(scope["headers"])}
+    _run_now(_original_validation_call(judge, scope_copy, receive, None))
+
+
+def shadowed_one_pass(validation: Any, scope: dict[str, Any]) -> bool:
+    outcome: list[bool] = []
+    ours = _verdict(lambda: outcome.append(_original_one_pass(validation, scope)))
+    if ours[0] == "passed" and not outcome[0]:
+        return False  # connexion's own code validates this one
+    theirs = _verdict(lambda: connexions_validation(validation, scope))
+    if ours[:3] != theirs[:3]:
+        raise PlanDisagrees(
+            f"{scope['method']} {scope['path']}: the body's validation on the parsed document "
+            f"gave {ours[:3]}, connexion's on the raw body {theirs[:3]}"
+        )
+    if ours[3] is not None:
+        raise ours[3]
+    return True
