@@ -678,6 +678,8 @@ class Bench:
             # PostgreSQL reads hop to the reader threads; the thread pool would use forty.
             readers = self.real(loop, TRAX_READ_THREADS="40")
             elsewhere.insert(0, ("40 reader threads (not 4)", readers, "get"))
+            pinged = variant(BENCH_LEVERS="ping_every_checkout")
+            elsewhere.insert(1, ("a ping at every checkout (no alive bypass)", pinged, "get"))
         return [(name, server, "list") for name, server in on_list] + elsewhere
 
     def lever_sqlite_synchronous(self, loop: str, create: Workload, duration: float) -> None:

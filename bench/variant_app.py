@@ -44,6 +44,7 @@ KNOWN = {
     "no_body_definition_cache",
     "no_parsed_body",
     "core_insert",
+    "ping_every_checkout",
 }
 if LEVERS - KNOWN:
     raise SystemExit(f"unknown BENCH_LEVERS {sorted(LEVERS - KNOWN)}; known: {sorted(KNOWN)}")
@@ -61,6 +62,12 @@ if "threaded_handlers" in LEVERS:
 if "threaded_errors" in LEVERS:
     # The error handlers in Starlette's thread pool (connexion's way with a sync handler).
     options["inline_errors"] = False
+
+if "ping_every_checkout" in LEVERS:
+    # PostgreSQL: the checkout ping made even for a connection that has just answered.
+    from server.storage import stall_guard
+
+    stall_guard.ALIVE_BYPASS_SECONDS = 0.0
 
 synchronous = "NORMAL" if "sqlite_synchronous_normal" in LEVERS else "FULL"
 settings = Settings.from_env()

@@ -8,7 +8,14 @@ watchdog thread shuts the socket of a connection that outlives its deadline: the
 then fails as a lost connection, which the pool replaces and the API answers with 503.
 
 Arming is a dictionary write (no thread or timer per statement); the watchdog wakes a few
-times a second."""
+times a second.
+
+A connection is pinged at checkout unless it was checked in less than ALIVE_BYPASS_SECONDS ago
+(HikariCP's `aliveBypassWindowMs`, 500 ms by default there too): under load nearly every
+checkout finds a connection that has just answered, and its ping was a round trip per request
+(a fifth of a PostgreSQL get's CPU, `make bench`). A connection that died within the window
+fails at its first statement, as a lost connection: the pool replaces it, a read runs once more
+(server/http/read_retry.py) and a write answers 503, as for a connection cut mid-request."""
 
 from __future__ import annotations
 
@@ -26,6 +33,9 @@ from sqlalchemy import Engine, event, exc
 logger = logging.getLogger("trax.database")
 
 WATCH_INTERVAL_SECONDS = 0.1
+ALIVE_BYPASS_SECONDS = 0.5
+# Where a connection record keeps when it was last checked in (cleared with the connection).
+_CHECKED_IN = "trax_checked_in"
 
 
 def _waiting_for_the_server(dbapi_connection: Any) -> bool:
@@ -43,9 +53,17 @@ def _shut_socket(dbapi_connection: Any) -> None:
 
 
 class StallGuard:
-    def __init__(self, round_trip_seconds: float, ping_seconds: float) -> None:
+    def __init__(
+        self,
+        round_trip_seconds: float,
+        ping_seconds: float,
+        alive_bypass_seconds: float | None = None,
+    ) -> None:
         self.round_trip_seconds = round_trip_seconds
         self.ping_seconds = ping_seconds
+        self.alive_bypass_seconds = (
+            ALIVE_BYPASS_SECONDS if alive_bypass_seconds is None else alive_bypass_seconds
+        )
         self._deadlines: dict[int, tuple[float, Any]] = {}
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -121,7 +139,9 @@ class StallGuard:
                 self.arm(dbapi_connection, self.round_trip_seconds)
 
         def on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
-            self.ping(dbapi_connection)
+            checked_in = record.info.get(_CHECKED_IN)
+            if checked_in is None or time.monotonic() - checked_in >= self.alive_bypass_seconds:
+                self.ping(dbapi_connection)
 
         def on_reset(dbapi_connection: Any, record: Any, reset_state: Any) -> None:
             # The pool's rollback on return goes over the wire without a Connection event.
@@ -130,6 +150,7 @@ class StallGuard:
         def on_checkin(dbapi_connection: Any, record: Any) -> None:
             if dbapi_connection is not None:
                 self.disarm(dbapi_connection)
+                record.info[_CHECKED_IN] = time.monotonic()
 
         event.listen(engine, "before_cursor_execute", before_execute)
         event.listen(engine, "after_cursor_execute", after_execute)

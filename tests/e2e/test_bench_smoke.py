@@ -56,7 +56,7 @@ def test_every_lever_variant_builds_a_working_app(tmp_path):
         "BENCH_LEVERS": "pretty_json,sqlite_synchronous_normal,no_operation_cache,"
         "no_validator_cache,no_telemetry,no_request_log,orm_reads,threaded_handlers,no_gc_freeze,stdlib_json,"
         "no_names_cache,no_swagger_ui_path,no_bodiless_plan,no_content_type_cache,core_execution,"
-        "no_parameter_plan,no_body_definition_cache,threaded_errors,no_parsed_body,core_insert",
+        "no_parameter_plan,no_body_definition_cache,threaded_errors,no_parsed_body,core_insert,ping_every_checkout",
         "TRAX_DATABASE_URL": f"sqlite:///{database}",
         "TRAX_KEY_HASH_SECRET": "variant",
         "TRAX_VAR_DIR": str(tmp_path),

@@ -28,6 +28,7 @@ from sqlalchemy.exc import OperationalError
 from server.app import create_app
 from server.services.container import Services
 from server.storage.database import make_engine
+from server.storage.stall_guard import ALIVE_BYPASS_SECONDS
 from tests.conftest import TEST_KEY_HASH_SECRET
 from tests.support.client import ApiClient
 from tests.support.live_server import serve
@@ -223,6 +224,7 @@ def test_a_round_trip_on_a_stalled_link_fails_instead_of_waiting(settings, stall
                 with pytest.raises(OperationalError):
                     connection.commit()
         if stalled_at == "ping at checkout":
+            time.sleep(ALIVE_BYPASS_SECONDS)  # a connection this fresh is taken without a ping
             proxy.freeze()
             thaw.start()
             with pytest.raises(OperationalError), engine.connect():
@@ -232,6 +234,42 @@ def test_a_round_trip_on_a_stalled_link_fails_instead_of_waiting(settings, stall
         thaw.cancel()
         proxy.thaw()
         proxy.stop()
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_a_connection_checked_in_a_moment_ago_is_taken_without_a_ping(settings, monkeypatch):
+    """The checkout ping is skipped for a connection that answered less than
+    ALIVE_BYPASS_SECONDS ago, and made for one idle longer; one that died within the window
+    fails at its first statement as a lost connection, and the pool replaces it."""
+    from sqlalchemy.exc import DBAPIError
+
+    from server.storage.stall_guard import StallGuard
+
+    pings = []
+    original = StallGuard.ping
+    monkeypatch.setattr(
+        StallGuard, "ping", lambda guard, connection: pings.append(1) or original(guard, connection)
+    )
+    engine = make_engine(settings.database_url, timeout_seconds=1, statement_timeout_seconds=1)
+    try:
+        with engine.connect() as connection:
+            backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+        assert pings == [1]  # a new connection is pinged at its first checkout
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() == backend
+        assert pings == [1]
+        time.sleep(ALIVE_BYPASS_SECONDS)
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        assert pings == [1, 1]
+        terminate_my_database_backends(settings.database_url)
+        with engine.connect() as connection, pytest.raises(DBAPIError) as lost:
+            connection.execute(text("SELECT 1"))
+        assert lost.value.connection_invalidated
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != backend
+    finally:
         engine.dispose()
 
 
