@@ -1,9 +1,9 @@
 """The checks of a routed request's input that connexion's validation does not make safely, run
 after the access policy (server/http/access.py) and before schema validation: 400 for a NUL in
 the query string, 413 for a body over the limit, 408 for one that arrives too slowly
-(server/http/body_limit.py), 415 for a body without a content type, 400 for a body that is not
-UTF-8 JSON, nested too deeply or holding strings no database can store
-(server/http/json_input.py).
+(server/http/body_limit.py), 415 for a body without a content type or a JSON body declared in
+another charset than UTF-8, 400 for a body that is not UTF-8 JSON, nested too deeply or holding
+strings no database can store (server/http/json_input.py).
 
 The body is read here once and kept in the scope (BODY_EXTENSION: the error envelope reads it
 to judge what a validation message may repeat); what follows gets it replayed. A JSON body is
@@ -12,6 +12,7 @@ validation and the handler's arguments."""
 
 from __future__ import annotations
 
+import codecs
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -31,6 +32,22 @@ from server.http.spec import OperationIndex, OperationPolicy
 def _is_json(content_type: str) -> bool:
     media_type = content_type.split(";", 1)[0].strip().lower()
     return media_type == "application/json" or media_type.endswith("+json")
+
+
+def _declared_charset(content_type: str) -> str | None:
+    """The `charset` parameter of a Content-Type, unquoted; None without one."""
+    for parameter in content_type.split(";")[1:]:
+        name, _, value = parameter.partition("=")
+        if name.strip().lower() == "charset":
+            return value.strip().strip('"')
+    return None
+
+
+def _names_utf8(charset: str) -> bool:
+    try:
+        return codecs.lookup(charset).name == "utf-8"
+    except LookupError:
+        return False
 
 
 class BodyGuardMiddleware:
@@ -80,5 +97,12 @@ def check_body(policy: OperationPolicy, headers: dict[bytes, bytes], body: bytes
             "The request has a body but no Content-Type; send application/json."
         )
     if _is_json(content_type):
+        charset = _declared_charset(content_type)
+        if charset is not None and not _names_utf8(charset):
+            # JSON is UTF-8 (RFC 8259); a body declared otherwise would be read two ways.
+            raise UnsupportedMediaType(
+                f"JSON bodies are UTF-8: send application/json without a charset, or with "
+                f"charset=utf-8, not charset={charset[:40]}."
+            )
         return parse_json_body(body)
     return NOT_PARSED

@@ -206,6 +206,19 @@ def test_the_body_guard_reads_nothing_when_the_headers_declare_no_body(headers):
         (CHUNKED, b"", (b"{}",), UnsupportedMediaType),
         (JSON, b"", (b"{nope",), InvalidRequest),
         (JSON, b"", (b'{"a":', b"\xff}"), InvalidRequest),
+        # JSON is UTF-8: a body declared in another charset (or an unknown one) is refused.
+        (
+            CHUNKED + [(b"content-type", b"application/json; charset=latin-1")],
+            b"",
+            (b"{}",),
+            UnsupportedMediaType,
+        ),
+        (
+            CHUNKED + [(b"content-type", b'application/json;charset="foo"')],
+            b"",
+            (b"{}",),
+            UnsupportedMediaType,
+        ),
     ],
 )
 def test_the_body_guard_refuses(headers, query, chunks, error):
@@ -213,6 +226,24 @@ def test_the_body_guard_refuses(headers, query, chunks, error):
     with pytest.raises(error):
         call(guard(downstream), routed("create_studio", body_headers=headers, query=query), chunks)
     assert downstream.calls == []
+
+
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        b"application/json; charset=utf-8",
+        b"application/json;charset=UTF8",
+        b'application/json; charset="utf-8"',
+    ],
+)
+def test_the_body_guard_takes_utf8_spelled_any_way_and_keeps_the_document(content_type):
+    from server.http.body_limit import JSON_DOCUMENT_EXTENSION
+
+    downstream = Downstream()
+    headers = [*CHUNKED, (b"content-type", content_type)]
+    call(guard(downstream), routed("create_studio", body_headers=headers), (b'{"name":"x"}',))
+    ((seen, body),) = downstream.calls
+    assert body == b'{"name":"x"}' and seen["extensions"][JSON_DOCUMENT_EXTENSION] == {"name": "x"}
 
 
 def test_the_body_guard_times_out_a_slow_body():
