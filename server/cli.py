@@ -704,9 +704,11 @@ def _serve(
         limit_concurrency=2 * limit_concurrency,
         timeout_keep_alive=timeout_keep_alive,
         # uvloop, not the standard asyncio loop: `make bench` measures less CPU per request
-        # under uvloop on almost every workload, p99 no worse, and with two workers asyncio
-        # serves a third of one worker's requests where uvloop serves 1.4 times as many
-        # (README, "Benchmark"). httptools: the pinned HTTP parser.
+        # under uvloop on almost every workload, and with two workers asyncio serves 0.3-0.9
+        # times one worker's requests where uvloop serves 1.4-2.2 times as many (asyncio's
+        # accept takes every waiting connection into whichever worker wakes first). The price:
+        # on a saturated worker uvloop serves the first request of a burst of new connections
+        # one per pass of the loop (README, "Benchmark"). httptools: the pinned HTTP parser.
         loop=SERVE_LOOP,
         http="httptools",
     )
