@@ -12,7 +12,6 @@ validation and the handler's arguments."""
 
 from __future__ import annotations
 
-import codecs
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -25,7 +24,7 @@ from server.http.body_limit import (
     read_body,
     replaying,
 )
-from server.http.json_input import NUL_MESSAGE, parse_json_body
+from server.http.json_input import NUL_MESSAGE, names_utf8, parse_json_body
 from server.http.spec import OperationIndex, OperationPolicy
 
 
@@ -41,13 +40,6 @@ def _declared_charset(content_type: str) -> str | None:
         if name.strip().lower() == "charset":
             return value.strip().strip('"')
     return None
-
-
-def _names_utf8(charset: str) -> bool:
-    try:
-        return codecs.lookup(charset).name == "utf-8"
-    except LookupError:
-        return False
 
 
 class BodyGuardMiddleware:
@@ -98,7 +90,7 @@ def check_body(policy: OperationPolicy, headers: dict[bytes, bytes], body: bytes
         )
     if _is_json(content_type):
         charset = _declared_charset(content_type)
-        if charset is not None and not _names_utf8(charset):
+        if charset is not None and not names_utf8(charset):
             # JSON is UTF-8 (RFC 8259); a body declared otherwise would be read two ways.
             raise UnsupportedMediaType(
                 f"JSON bodies are UTF-8: send application/json without a charset, or with "

@@ -104,7 +104,6 @@ fails on each one that moved). The couplings:
 from __future__ import annotations
 
 import asyncio
-import codecs
 import functools
 import re
 from collections.abc import Callable
@@ -136,6 +135,7 @@ from jsonschema import Draft4Validator, ValidationError
 from starlette.types import Receive, Scope, Send
 
 from server.http.body_limit import JSON_DOCUMENT_EXTENSION
+from server.http.json_input import names_utf8
 
 # The exact version every coupling above was checked against (the pin in pyproject.toml).
 CONNEXION_VERSION = "3.3.0"
@@ -729,7 +729,7 @@ def validated_in_one_pass(validation: Any, scope: Scope) -> bool:
     if not schema:
         return True
     document = _parsed_document(scope)
-    if document is _NO_PLAN or not _declares_a_body(scope["headers"]) or not _utf8(encoding):
+    if document is _NO_PLAN or not _declares_a_body(scope["headers"]) or not names_utf8(encoding):
         return False
     validators = validation.__dict__.setdefault("_trax_body_validators", {})
     validator = validators.get((mime_type, encoding))
@@ -766,15 +766,6 @@ def _declares_a_body(headers: list[tuple[bytes, bytes]]) -> bool:
         if name == b"content-length":
             return value.isdigit() and int(value) > 0
     return False
-
-
-@functools.lru_cache(maxsize=64)
-def _utf8(encoding: str) -> bool:
-    """The charset names UTF-8 (the body guard parsed the body as UTF-8)."""
-    try:
-        return codecs.lookup(encoding).name == "utf-8"
-    except LookupError:
-        return False
 
 
 _original_parameter_validate = parameter_validation.ParameterValidator.validate

@@ -5,6 +5,7 @@ at commit on every database). The walk is iterative, so no document can exhaust 
 
 from __future__ import annotations
 
+import codecs
 import json
 from typing import Any
 
@@ -16,6 +17,14 @@ SURROGATE_MESSAGE = (
     "Strings must be valid Unicode: a lone UTF-16 surrogate (such as \\ud800) is not allowed."
 )
 DEPTH_MESSAGE = f"The request body is nested more than {MAX_DEPTH} levels deep."
+
+
+def names_utf8(charset: str) -> bool:
+    """A Content-Type charset that names UTF-8, in any spelling Python knows ("utf8", "UTF-8")."""
+    try:
+        return codecs.lookup(charset).name == "utf-8"
+    except LookupError:
+        return False
 
 
 def check_text(value: str) -> None:

@@ -1,6 +1,6 @@
-"""A read (GET) whose database connection is lost before it answered is run once more: a lost
-connection invalidates the pool's older ones (SQLAlchemy's pool-wide invalidation on a
-disconnect), so the retry gets a new connection. Anything else that finds the database
+"""A read (GET) whose database connection is lost before it answered is run once more: Core's
+handling of a disconnect invalidates the pool's older connections too (SQLAlchemy's pool-wide
+invalidation), so the retry gets a new one. Anything else that finds the database
 unreachable answers 503 service_unavailable (server/http/errors.py). Sits after the body guard,
 which kept the body in the scope, so the retry gets the same body replayed."""
 
